@@ -1,0 +1,304 @@
+//! The wait loop: botocore's semantics plus transient retries, deadlines and observers.
+//!
+//! It knows nothing about Batch: it calls an operation, asks a classifier which acceptor (if
+//! any) matched, and paces the calls. Typed (generated) waiters and run-time (model-driven)
+//! waiters both run on [`wait`].
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use waiters_model::AcceptorState;
+
+use crate::config::WaiterConfig;
+use crate::error::{AcceptorMatch, ErrorClass, FailureReason, OperationError, WaitError};
+
+/// A successful wait: the response that matched a `success` acceptor, and how it got there.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Waited<O, E> {
+    /// The response that matched: usually the output; an error for waiters that succeed on
+    /// an error code (a "not exists" waiter).
+    pub response: Result<O, E>,
+    /// The `success` acceptor that matched.
+    pub acceptor: AcceptorMatch,
+    /// Calls made.
+    pub attempts: u32,
+    /// Time from the start of the wait to its end.
+    pub elapsed: Duration,
+}
+
+impl<O, E> Waited<O, E> {
+    /// The output, when the matching response was one.
+    pub fn output(&self) -> Option<&O> {
+        self.response.as_ref().ok()
+    }
+
+    /// Takes the output out, when the matching response was one.
+    pub fn into_output(self) -> Option<O> {
+        self.response.ok()
+    }
+
+    /// The same result with the response mapped to other types.
+    pub fn map_response<O2, E2>(
+        self,
+        f: impl FnOnce(Result<O, E>) -> Result<O2, E2>,
+    ) -> Waited<O2, E2> {
+        Waited {
+            response: f(self.response),
+            acceptor: self.acceptor,
+            attempts: self.attempts,
+            elapsed: self.elapsed,
+        }
+    }
+}
+
+/// What an observer is told after each call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Attempt<'a, O, E> {
+    /// The waiter's name.
+    pub waiter: &'a str,
+    /// Calls made so far, this one included.
+    pub number: u32,
+    /// What the call returned.
+    pub response: &'a Result<O, E>,
+    /// The acceptor that matched, if any.
+    pub matched: Option<&'a AcceptorMatch>,
+    /// The sleep before the next call; `None` when this call ended the wait.
+    pub next_poll: Option<Duration>,
+    /// Time since the wait started.
+    pub elapsed: Duration,
+}
+
+/// Receives every [`Attempt`]; closures `FnMut(&Attempt<O, E>)` are observers.
+pub trait Observer<O, E> {
+    /// Called after each call, before any sleep.
+    fn on_attempt(&mut self, attempt: &Attempt<'_, O, E>);
+}
+
+impl<O, E, F: FnMut(&Attempt<'_, O, E>)> Observer<O, E> for F {
+    fn on_attempt(&mut self, attempt: &Attempt<'_, O, E>) {
+        self(attempt)
+    }
+}
+
+/// An observer that does nothing (log lines still go to `tracing`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl<O, E> Observer<O, E> for NoObserver {
+    fn on_attempt(&mut self, _: &Attempt<'_, O, E>) {}
+}
+
+/// Runs a wait.
+///
+/// - `operation` makes one call; the first call is immediate and the engine sleeps only
+///   between calls.
+/// - `classify` returns the first acceptor (in model order) that matches a response.
+/// - A `success` match returns; a `failure` match fails; a `retry` match or an unmatched
+///   output polls again; an unmatched error fails at once unless it is transient and
+///   `config.transient_errors` retries it.
+/// - The attempt budget and the `max_wait` deadline end the wait with the last response.
+///
+/// Dropping the returned future cancels the wait: no further calls are made.
+pub async fn wait<O, E, Op, Fut, C, Obs>(
+    waiter: impl Into<Cow<'static, str>>,
+    config: &WaiterConfig,
+    mut operation: Op,
+    classify: C,
+    mut observer: Obs,
+) -> Result<Waited<O, E>, WaitError<O, E>>
+where
+    Op: FnMut() -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+    C: Fn(&Result<O, E>) -> Option<AcceptorMatch>,
+    E: OperationError,
+    Obs: Observer<O, E>,
+{
+    let waiter = waiter.into();
+    let started = Instant::now();
+    let deadline = config.max_wait.map(|w| started + w);
+    let max_attempts = config.max_attempts.map(|n| n.max(1));
+    let mut attempts = 0u32;
+    let mut previously_accepted: Option<AcceptorMatch> = None;
+    let mut consecutive_transient = 0u32;
+    let mut last_response: Option<Result<O, E>> = None;
+
+    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Result<O, E>>| {
+        tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
+        WaitError {
+            waiter: waiter.clone(),
+            reason,
+            attempts,
+            elapsed: started.elapsed(),
+            last_response,
+        }
+    };
+
+    loop {
+        let call = operation();
+        let response = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, call).await {
+                Ok(response) => response,
+                Err(_) => {
+                    let last_error = transient_text(last_response.as_ref(), consecutive_transient);
+                    return Err(fail(
+                        FailureReason::MaxWaitExceeded {
+                            max_wait: config.max_wait.unwrap_or_default(),
+                            previously_accepted,
+                            last_error,
+                        },
+                        attempts,
+                        last_response,
+                    ));
+                }
+            },
+            None => call.await,
+        };
+        attempts = attempts.saturating_add(1);
+        let matched = classify(&response);
+
+        let verdict = match (&matched, &response) {
+            (Some(m), _) => match m.state {
+                AcceptorState::Success => Verdict::Success(m.clone()),
+                AcceptorState::Failure => Verdict::Failure(FailureReason::TerminalFailure {
+                    acceptor: m.clone(),
+                }),
+                AcceptorState::Retry => Verdict::Poll { backoff: None },
+            },
+            (None, Ok(_)) => Verdict::Poll { backoff: None },
+            (None, Err(e)) => {
+                let class = e.class();
+                match config
+                    .transient_errors
+                    .backoff(consecutive_transient + 1)
+                    .filter(|_| class.is_transient())
+                {
+                    Some(backoff) => Verdict::Poll {
+                        backoff: Some(backoff),
+                    },
+                    None => Verdict::Failure(unmatched_error(class, e)),
+                }
+            }
+        };
+        if let Some(m) = &matched {
+            previously_accepted = Some(m.clone());
+        }
+
+        let elapsed = started.elapsed();
+        let next_poll = match verdict {
+            Verdict::Poll { backoff } if max_attempts.is_none_or(|max| attempts < max) => {
+                let sleep = config.sleep_after(attempts);
+                Some(backoff.map_or(sleep, |b| sleep.max(b)))
+            }
+            _ => None,
+        };
+        tracing::debug!(
+            waiter = %waiter,
+            attempt = attempts,
+            matched = matched.as_ref().map(|m| m.explanation.as_ref()),
+            state = matched.as_ref().map(|m| m.state.as_str()),
+            error = response.as_ref().err().map(|e| e.describe()),
+            next_poll = ?next_poll,
+            "waiter attempt"
+        );
+        observer.on_attempt(&Attempt {
+            waiter: &waiter,
+            number: attempts,
+            response: &response,
+            matched: matched.as_ref(),
+            next_poll,
+            elapsed,
+        });
+
+        let backoff = match verdict {
+            Verdict::Success(acceptor) => {
+                return Ok(Waited {
+                    response,
+                    acceptor,
+                    attempts,
+                    elapsed,
+                });
+            }
+            Verdict::Failure(reason) => return Err(fail(reason, attempts, Some(response))),
+            Verdict::Poll { backoff } => backoff,
+        };
+        consecutive_transient = if backoff.is_some() {
+            consecutive_transient + 1
+        } else {
+            0
+        };
+        let Some(sleep) = next_poll else {
+            let last_error = transient_text(Some(&response), consecutive_transient);
+            return Err(fail(
+                FailureReason::MaxAttemptsExceeded {
+                    previously_accepted,
+                    last_error,
+                },
+                attempts,
+                Some(response),
+            ));
+        };
+        last_response = Some(response);
+        if let Some(deadline) = deadline
+            && Instant::now() + sleep > deadline
+        {
+            let last_error = transient_text(last_response.as_ref(), consecutive_transient);
+            return Err(fail(
+                FailureReason::MaxWaitExceeded {
+                    max_wait: config.max_wait.unwrap_or_default(),
+                    previously_accepted,
+                    last_error,
+                },
+                attempts,
+                last_response,
+            ));
+        }
+        tokio::time::sleep(sleep).await;
+    }
+}
+
+/// What one response means for the wait.
+enum Verdict {
+    Success(AcceptorMatch),
+    Failure(FailureReason),
+    /// Poll again; `backoff` is the shortest sleep after a transient error.
+    Poll {
+        backoff: Option<Duration>,
+    },
+}
+
+fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> FailureReason {
+    match class {
+        ErrorClass::Service { code, message, .. } => FailureReason::ServiceError {
+            code: code.unwrap_or("Unknown").to_owned(),
+            message: message.unwrap_or("Unknown").to_owned(),
+        },
+        ErrorClass::Timeout | ErrorClass::Connection | ErrorClass::Other => {
+            FailureReason::RequestFailed {
+                message: error.describe(),
+            }
+        }
+    }
+}
+
+/// The text of the last transient error, when the wait ends right after one.
+fn transient_text<O, E: OperationError>(
+    response: Option<&Result<O, E>>,
+    consecutive_transient: u32,
+) -> Option<String> {
+    if consecutive_transient == 0 {
+        return None;
+    }
+    let error = response?.as_ref().err()?;
+    Some(match error.class() {
+        ErrorClass::Service { code, message, .. } => format!(
+            "An error occurred ({}): {}",
+            code.unwrap_or("Unknown"),
+            message.unwrap_or("Unknown")
+        ),
+        _ => error.describe(),
+    })
+}

@@ -1,0 +1,259 @@
+//! Why a wait failed, and how the engine sees an operation's errors.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use waiters_model::AcceptorState;
+
+/// An acceptor that matched a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptorMatch {
+    /// Its position in the waiter's acceptor list.
+    pub index: usize,
+    /// What the match means.
+    pub state: AcceptorState,
+    /// botocore's explanation text for it
+    /// (`For expression "jobs[].status" we matched expected path: "FAILED" at least once`).
+    pub explanation: Cow<'static, str>,
+}
+
+/// Why a wait ended without success. Displays exactly as botocore's reason strings where
+/// botocore has one.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// An acceptor in state `failure` matched.
+    #[error("Waiter encountered a terminal failure state: {}", .acceptor.explanation)]
+    TerminalFailure {
+        /// The acceptor that matched.
+        acceptor: AcceptorMatch,
+    },
+    /// The attempt budget ran out.
+    #[error("Max attempts exceeded{}{}", previously(.previously_accepted), last_error_text(.last_error))]
+    MaxAttemptsExceeded {
+        /// The last acceptor that matched (a `retry` one), if any.
+        previously_accepted: Option<AcceptorMatch>,
+        /// The transient error of the last attempt, when it ended in one.
+        last_error: Option<String>,
+    },
+    /// The `max_wait` deadline came before an acceptor ended the wait.
+    #[error("Max wait time of {max_wait:?} exceeded{}{}", previously(.previously_accepted), last_error_text(.last_error))]
+    MaxWaitExceeded {
+        /// The deadline.
+        max_wait: Duration,
+        /// The last acceptor that matched (a `retry` one), if any.
+        previously_accepted: Option<AcceptorMatch>,
+        /// The transient error of the last attempt, when it ended in one.
+        last_error: Option<String>,
+    },
+    /// The service answered with an error that no acceptor matched and that is not transient.
+    #[error("An error occurred ({code}): {message}")]
+    ServiceError {
+        /// The error code (`Unknown` when the service sent none).
+        code: String,
+        /// The error message (`Unknown` when the service sent none).
+        message: String,
+    },
+    /// The request failed without a service answer, for a reason that retrying would not fix
+    /// (for example missing credentials).
+    #[error("Request failed: {message}")]
+    RequestFailed {
+        /// What the client reported.
+        message: String,
+    },
+}
+
+fn previously(acceptor: &Option<AcceptorMatch>) -> String {
+    match acceptor {
+        Some(a) => format!(". Previously accepted state: {}", a.explanation),
+        None => String::new(),
+    }
+}
+
+fn last_error_text(error: &Option<String>) -> String {
+    match error {
+        Some(e) => format!(" (last attempt: {e})"),
+        None => String::new(),
+    }
+}
+
+/// A wait that ended without success: `Waiter {name} failed: {reason}`.
+///
+/// It keeps what the caller needs to act on the failure: the reason, the acceptor that
+/// matched, how many calls were made, and the last response (output or error).
+pub struct WaitError<O, E> {
+    pub(crate) waiter: Cow<'static, str>,
+    pub(crate) reason: FailureReason,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
+    pub(crate) last_response: Option<Result<O, E>>,
+}
+
+impl<O, E> WaitError<O, E> {
+    /// The waiter's name.
+    pub fn waiter(&self) -> &str {
+        &self.waiter
+    }
+
+    /// Why the wait failed.
+    pub fn reason(&self) -> &FailureReason {
+        &self.reason
+    }
+
+    /// The acceptor behind the failure: the `failure` acceptor that matched, or the last
+    /// accepted (`retry`) one when a budget ran out.
+    pub fn acceptor(&self) -> Option<&AcceptorMatch> {
+        match &self.reason {
+            FailureReason::TerminalFailure { acceptor } => Some(acceptor),
+            FailureReason::MaxAttemptsExceeded {
+                previously_accepted,
+                ..
+            }
+            | FailureReason::MaxWaitExceeded {
+                previously_accepted,
+                ..
+            } => previously_accepted.as_ref(),
+            FailureReason::ServiceError { .. } | FailureReason::RequestFailed { .. } => None,
+        }
+    }
+
+    /// Calls made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time from the start of the wait to its end.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The last response, when a call completed: the output, or the operation's error.
+    pub fn last_response(&self) -> Option<&Result<O, E>> {
+        self.last_response.as_ref()
+    }
+
+    /// The last successful output, if the last call succeeded.
+    pub fn last_output(&self) -> Option<&O> {
+        self.last_response.as_ref()?.as_ref().ok()
+    }
+
+    /// Takes the last response out.
+    pub fn into_last_response(self) -> Option<Result<O, E>> {
+        self.last_response
+    }
+
+    /// The same error with the response mapped to other types (for example from raw
+    /// responses to typed outputs).
+    pub fn map_response<O2, E2>(
+        self,
+        f: impl FnOnce(Result<O, E>) -> Result<O2, E2>,
+    ) -> WaitError<O2, E2> {
+        WaitError {
+            waiter: self.waiter,
+            reason: self.reason,
+            attempts: self.attempts,
+            elapsed: self.elapsed,
+            last_response: self.last_response.map(f),
+        }
+    }
+}
+
+impl<O, E> fmt::Display for WaitError<O, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Waiter {} failed: {}", self.waiter, self.reason)
+    }
+}
+
+impl<O: fmt::Debug, E: fmt::Debug> fmt::Debug for WaitError<O, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitError")
+            .field("waiter", &self.waiter)
+            .field("reason", &self.reason)
+            .field("attempts", &self.attempts)
+            .field("elapsed", &self.elapsed)
+            .field("last_response", &self.last_response)
+            .finish()
+    }
+}
+
+impl<O, E> StdError for WaitError<O, E>
+where
+    O: fmt::Debug,
+    E: StdError + 'static,
+{
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match (&self.reason, &self.last_response) {
+            (
+                FailureReason::ServiceError { .. } | FailureReason::RequestFailed { .. },
+                Some(Err(e)),
+            ) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of failure an operation error is, as the wait engine needs to know it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorClass<'a> {
+    /// The service answered with an error.
+    Service {
+        /// The error code, when the service sent one.
+        code: Option<&'a str>,
+        /// The error message, when the service sent one.
+        message: Option<&'a str>,
+        /// The HTTP status code, when known.
+        status: Option<u16>,
+    },
+    /// The call timed out.
+    Timeout,
+    /// The connection failed or was dropped.
+    Connection,
+    /// Anything else (building the request, credentials, an unreadable response).
+    Other,
+}
+
+/// Error codes AWS services use for throttling; retried like 5xx when no acceptor matched.
+pub const THROTTLING_ERROR_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+impl ErrorClass<'_> {
+    /// Whether retrying may help: throttling codes, HTTP 429 and 5xx, timeouts and
+    /// connection failures.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Service { code, status, .. } => {
+                code.is_some_and(|c| THROTTLING_ERROR_CODES.contains(&c))
+                    || status.is_some_and(|s| s == 429 || s >= 500)
+            }
+            Self::Timeout | Self::Connection => true,
+            Self::Other => false,
+        }
+    }
+}
+
+/// An operation's error as the wait engine sees it. Implemented for the AWS SDK's
+/// `SdkError`; implement it for your own operations to use the engine directly.
+pub trait OperationError {
+    /// What kind of failure this is.
+    fn class(&self) -> ErrorClass<'_>;
+
+    /// A one-line description for reasons and logs.
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,43 @@
+//! AWS Batch waiters with botocore's semantics, for Rust.
+//!
+//! - [`BatchWaiters`]: waiters from a waiter model loaded at run time (the bundled one or
+//!   yours), with the API of Airflow's `BatchWaitersHook`: `default_config`,
+//!   `waiter_config`, `waiter_model`, `list_waiters`, `get_waiter`, `wait` and
+//!   `wait_for_job`.
+//! - [`engine::wait`]: the wait loop itself, generic over the operation and the acceptors,
+//!   with fixed or jittered delays, attempt and time budgets, transient-error retries and
+//!   cancellation by dropping the future.
+//!
+//! What differs from botocore, on purpose: models are validated completely up front;
+//! transient errors (throttling, 5xx, timeouts, connection failures) that no acceptor
+//! matched are retried with backoff instead of ending the wait; a wait can have a deadline
+//! and returns its last response on success and failure; "Previously accepted state" names
+//! the acceptor that really matched last; `1 == 1.0` but `1 != true`.
+#![warn(missing_docs)]
+
+mod batch;
+mod config;
+pub mod engine;
+mod error;
+mod sdk;
+
+pub use batch::{
+    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, DescribeJobsResponse,
+    DescribeJobsSdkError, JOB_PHASES, JobWaitError, JobWaitOptions, SUPPORTED_OPERATIONS,
+    UnknownWaiter, check_job_status, exit_code,
+};
+pub use config::{
+    DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
+    exponential_delay,
+};
+pub use engine::{Attempt, NoObserver, Observer, Waited};
+pub use error::{
+    AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES, WaitError,
+};
+
+/// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
+pub use waiters_model as model;
+pub use waiters_model::{AcceptorState, ModelError, WaiterModel};
+
+/// The AWS Batch SDK these waiters are built on.
+pub use aws_sdk_batch;
