@@ -1,0 +1,147 @@
+//! A local AWS Batch endpoint for testing waiters.
+//!
+//! `waiters-local` serves the Batch restJson1 wire protocol over plain HTTP, so the
+//! real [`aws_sdk_batch`] client talks to it unchanged. Jobs move through
+//! `SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING → SUCCEEDED | FAILED` on a
+//! schedule chosen per job, and faults (throttling, 5xx, dropped connections, latency)
+//! can be injected at run time.
+//!
+//! # Operations
+//!
+//! | Operation | Route | Notes |
+//! | --- | --- | --- |
+//! | `SubmitJob` | `POST /v1/submitjob` | any queue/definition name or ARN is accepted; `arrayProperties` is refused |
+//! | `DescribeJobs` | `POST /v1/describejobs` | ids or job ARNs, at most 100; unknown or not-yet-visible ids are left out |
+//! | `TerminateJob` | `POST /v1/terminatejob` | unfinished jobs become `FAILED` (`isCancelled` before `STARTING`, else `isTerminated`) |
+//! | `CancelJob` | `POST /v1/canceljob` | only `SUBMITTED`/`PENDING`/`RUNNABLE` jobs are affected; others are left alone (still 200) |
+//! | `ListJobs` | `POST /v1/listjobs` | by `jobQueue`; `jobStatus` (default `RUNNING`) or one filter (`JOB_NAME`, `JOB_DEFINITION`, `BEFORE_CREATED_AT`, `AFTER_CREATED_AT`); `maxResults`/`nextToken` paging, newest first |
+//!
+//! Errors use Batch's shapes: HTTP 400 with `x-amzn-errortype: ClientException` and a
+//! `{"message": ...}` body for invalid input (message text in Batch's
+//! `Error executing request, Exception : ..., RequestId: ...` form, e.g.
+//! `Maximum number of jobs supported is 100`); HTTP 400 `SerializationException` for a
+//! body that is not the expected JSON; HTTP 500 `ServerException` and HTTP 429
+//! `TooManyRequestsException` (message `Too Many Requests`) when injected. Request
+//! signatures are not checked. Unlike real Batch, which has been seen answering 200 to
+//! `TerminateJob` for an id it does not know, an unknown id on `TerminateJob` or
+//! `CancelJob` is a `ClientException` (`Job <id> does not exist`), which is what tests
+//! usually want to see.
+//!
+//! # Job schedules
+//!
+//! A job's schedule is a [`JobProfile`]: the duration of each phase, the outcome, the
+//! container exit code, the final `statusReason`, and a visibility delay during which
+//! the job is absent from `DescribeJobs` and `ListJobs` (to test a waiter that must
+//! keep polling until the job exists). The server's default profile is set with
+//! [`LocalBatchBuilder::default_profile`]; a plain `SubmitJob` can override any part of
+//! it through its `parameters` (values are strings, durations in milliseconds):
+//!
+//! | Key | Value |
+//! | --- | --- |
+//! | `local:outcome` | `SUCCEEDED` or `FAILED` |
+//! | `local:totalMillis` | total time to the terminal status, split evenly over the five phases |
+//! | `local:phaseMillis` | duration of every phase (not together with `local:totalMillis`) |
+//! | `local:submittedMillis`, `local:pendingMillis`, `local:runnableMillis`, `local:startingMillis`, `local:runningMillis` | one phase's duration (applied after the two above) |
+//! | `local:exitCode` | container exit code on completion (default 0 when `SUCCEEDED`, 1 when `FAILED`) |
+//! | `local:statusReason` | `statusReason` on completion (default `Essential container in task exited`) |
+//! | `local:visibleAfterMillis` | hide the job until this long after submission |
+//!
+//! Any other `local:` key, or a value that does not parse, makes `SubmitJob` fail with
+//! a `ClientException` naming it. The keys stay in the job's `parameters`, as Batch
+//! echoes parameters back. The names are also in [`parameter_keys`].
+//!
+//! Status is computed from the time since submission — there are no background tasks.
+//! Time is the server clock: tokio's clock (so `tokio::time::pause` and `advance`
+//! apply) plus whatever [`LocalBatch::advance_clock`] added, which lets a test
+//! fast-forward a job without sleeping.
+//!
+//! `DescribeJobs` returns `JobDetail` documents with `jobArn`, `jobName`, `jobId`,
+//! `jobQueue` (ARN), `status`, `statusReason` (once finished or stopped), `createdAt`,
+//! `startedAt` (from `RUNNING` on) and `stoppedAt` (once finished) in epoch
+//! milliseconds, `jobDefinition` (ARN), `parameters`, `container` (with `taskArn` from
+//! `STARTING`, `logStreamName` from `RUNNING`, `exitCode` when finished), `attempts`
+//! (one `AttemptDetail` once finished), `dependsOn`, `tags`, `platformCapabilities`,
+//! `isCancelled` and `isTerminated`. A terminated or cancelled job has no exit code.
+//!
+//! # Faults
+//!
+//! [`LocalBatch::faults`] returns a [`Faults`] handle: [`FaultRule`]s of a
+//! [`FaultKind`] (429 throttle, 500 server error, dropped connection) with a
+//! [`FaultSchedule`] (next N requests, every Nth, a seeded probability, a time window,
+//! always), optionally for one [`Operation`], plus a per-request latency. Counters per
+//! operation (requests, and each kind of fault served) are read with
+//! [`LocalBatch::counters`].
+//!
+//! The same controls are exposed over HTTP on the same port, for processes that only
+//! know the URL (admin requests are not counted or faulted):
+//!
+//! | Route | Effect |
+//! | --- | --- |
+//! | `GET /_local/counters` | counters per operation |
+//! | `DELETE /_local/counters` | reset counters |
+//! | `GET /_local/faults` | active rules and latency |
+//! | `POST /_local/faults` | add a rule: `{"kind": "throttle"\|"serverError"\|"dropConnection", "operation": "DescribeJobs"?, ` one of `"next": n`, `"everyNth": n`, `"probability": p, "seed": s`, `"forMillis": ms`, `"always": true}` |
+//! | `DELETE /_local/faults` | remove every rule and the latency |
+//! | `PUT /_local/latency` | `{"millis": ms}` |
+//! | `POST /_local/clock/advance` | `{"millis": ms}` |
+//!
+//! # Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use aws_sdk_batch::types::JobStatus;
+//! use waiters_local::{JobProfile, LocalBatch};
+//!
+//! let server = LocalBatch::builder()
+//!     .default_profile(JobProfile::succeeding_after(Duration::from_secs(600)))
+//!     .start()
+//!     .await?;
+//! let client = server.client();
+//!
+//! // This job fails with exit code 3 after 5 minutes instead of the default.
+//! let submitted = client
+//!     .submit_job()
+//!     .job_name("nightly")
+//!     .job_queue("etl")
+//!     .job_definition("etl-job:4")
+//!     .parameters("local:outcome", "FAILED")
+//!     .parameters("local:totalMillis", "300000")
+//!     .parameters("local:exitCode", "3")
+//!     .send()
+//!     .await?;
+//! let job_id = submitted.job_id().ok_or("no jobId")?;
+//!
+//! let status = |jobs: &aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput| {
+//!     jobs.jobs()[0].status().cloned()
+//! };
+//! let described = client.describe_jobs().jobs(job_id).send().await?;
+//! assert_eq!(status(&described), Some(JobStatus::Submitted));
+//!
+//! server.advance_clock(Duration::from_secs(300));
+//! let described = client.describe_jobs().jobs(job_id).send().await?;
+//! assert_eq!(status(&described), Some(JobStatus::Failed));
+//! let container = described.jobs()[0].container().unwrap();
+//! assert_eq!(container.exit_code(), Some(3));
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod api;
+mod clock;
+mod counters;
+mod faults;
+mod jobs;
+mod profile;
+mod server;
+mod wire;
+
+pub use counters::{Counters, Operation, OperationCounters, UnknownOperation};
+pub use faults::{FaultError, FaultKind, FaultRule, FaultSchedule, Faults};
+pub use profile::{
+    DEFAULT_STATUS_REASON, JobOutcome, JobPhase, JobProfile, ScheduleParameterError, parameter_keys,
+};
+pub use server::{
+    LocalBatch, LocalBatchBuilder, LocalBatchError, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
+};

@@ -1,0 +1,465 @@
+//! The server: binding, the request pipeline (counting, faults, latency) and lifecycle.
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use aws_sdk_batch::config::{BehaviorVersion, Credentials, Region};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Method, Uri};
+use axum::response::Response;
+use axum::routing::post;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+use tracing::{debug, info, warn};
+
+use crate::clock::ServerClock;
+use crate::counters::{CounterSet, Counters, Operation};
+use crate::faults::{FaultKind, Faults};
+use crate::jobs::{ArnContext, IdGenerator, JobStore};
+use crate::profile::JobProfile;
+use crate::wire::{ApiError, DropConnection, json_response};
+
+/// Largest request body accepted (SubmitJob itself is limited to 30 KiB by Batch).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Access key id of the credentials [`LocalBatch::client_config`] uses. The server does
+/// not check signatures.
+pub const TEST_ACCESS_KEY_ID: &str = "AKIDWAITERSLOCAL";
+/// Secret key of the credentials [`LocalBatch::client_config`] uses.
+pub const TEST_SECRET_ACCESS_KEY: &str = "waiters-local-secret";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalBatchError {
+    /// `start` was called outside a tokio runtime.
+    #[error("waiters-local must be started from within a tokio runtime")]
+    NoRuntime,
+    /// The listening socket could not be bound.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bound address could not be read back.
+    #[error("cannot read the bound address: {0}")]
+    LocalAddr(#[source] std::io::Error),
+}
+
+/// State shared by every request.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) clock: Arc<ServerClock>,
+    jobs: Mutex<JobStore>,
+    default_profile: Mutex<JobProfile>,
+    pub(crate) faults: Faults,
+    pub(crate) counters: CounterSet,
+}
+
+impl App {
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, JobStore> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn default_profile(&self) -> JobProfile {
+        self.default_profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_default_profile(&self, profile: JobProfile) {
+        *self
+            .default_profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = profile;
+    }
+
+    pub(crate) fn request_id(&self) -> String {
+        self.jobs().next_request_id()
+    }
+}
+
+/// Configures and starts a [`LocalBatch`].
+#[derive(Clone, Debug)]
+pub struct LocalBatchBuilder {
+    bind: SocketAddr,
+    default_profile: JobProfile,
+    region: String,
+    account_id: String,
+    seed: u64,
+}
+
+impl Default for LocalBatchBuilder {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            default_profile: JobProfile::default(),
+            region: "us-east-1".to_owned(),
+            account_id: "123456789012".to_owned(),
+            seed: 0x5eed,
+        }
+    }
+}
+
+impl LocalBatchBuilder {
+    /// Address to listen on; default `127.0.0.1:0` (an ephemeral port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Schedule for jobs that do not override it through their parameters; default
+    /// [`JobProfile::default`].
+    pub fn default_profile(mut self, profile: JobProfile) -> Self {
+        self.default_profile = profile;
+        self
+    }
+
+    /// Region used in ARNs and by [`LocalBatch::client_config`]; default `us-east-1`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Account id used in ARNs; default `123456789012`.
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = account_id.into();
+        self
+    }
+
+    /// Seed for generated job, task and request ids, so runs are reproducible.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Binds the socket and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<LocalBatch, LocalBatchError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| LocalBatchError::NoRuntime)?;
+        let listener =
+            TcpListener::bind(self.bind)
+                .await
+                .map_err(|source| LocalBatchError::Bind {
+                    addr: self.bind,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(LocalBatchError::LocalAddr)?;
+        let clock = Arc::new(ServerClock::new());
+        let arns = ArnContext {
+            region: self.region.clone(),
+            account_id: self.account_id,
+        };
+        let app = Arc::new(App {
+            faults: Faults::new(Arc::clone(&clock)),
+            clock,
+            jobs: Mutex::new(JobStore::new(IdGenerator::new(self.seed), arns)),
+            default_profile: Mutex::new(self.default_profile),
+            counters: CounterSet::default(),
+        });
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let task = runtime.spawn(accept_loop(listener, router(Arc::clone(&app)), shutdown_rx));
+        info!(%local_addr, "waiters-local listening");
+        Ok(LocalBatch {
+            app,
+            local_addr,
+            region: self.region,
+            shutdown: Some(shutdown_tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running local AWS Batch endpoint. Dropping it stops the server; [`shutdown`]
+/// does the same and waits until the listener is closed.
+///
+/// [`shutdown`]: LocalBatch::shutdown
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use waiters_local::{JobProfile, LocalBatch};
+///
+/// let server = LocalBatch::builder()
+///     .default_profile(JobProfile::succeeding_after(Duration::from_secs(60)))
+///     .start()
+///     .await?;
+/// let client = server.client();
+/// let job = client
+///     .submit_job()
+///     .job_name("hello")
+///     .job_queue("queue")
+///     .job_definition("definition")
+///     .send()
+///     .await?;
+/// server.advance_clock(Duration::from_secs(60));
+/// let job_id = job.job_id().ok_or("no jobId")?;
+/// let described = client.describe_jobs().jobs(job_id).send().await?;
+/// assert_eq!(described.jobs()[0].status().map(|s| s.as_str()), Some("SUCCEEDED"));
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct LocalBatch {
+    app: Arc<App>,
+    local_addr: SocketAddr,
+    region: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl LocalBatch {
+    /// A builder with the defaults: `127.0.0.1:0`, [`JobProfile::default`], `us-east-1`.
+    pub fn builder() -> LocalBatchBuilder {
+        LocalBatchBuilder::default()
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The endpoint URL for SDK clients, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The region the server names in ARNs.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// An SDK config builder pointed at this server: plain-HTTP client (no TLS), static
+    /// test credentials, the server's region, [`BehaviorVersion::latest`]. Adjust it
+    /// (retries, timeouts) before `build()`.
+    pub fn client_config(&self) -> aws_sdk_batch::config::Builder {
+        aws_sdk_batch::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()))
+            .credentials_provider(Credentials::new(
+                TEST_ACCESS_KEY_ID,
+                TEST_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "waiters-local",
+            ))
+            .endpoint_url(self.endpoint_url())
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+    }
+
+    /// An SDK client built from [`client_config`](Self::client_config) with the SDK's
+    /// default retry and timeout settings.
+    pub fn client(&self) -> aws_sdk_batch::Client {
+        aws_sdk_batch::Client::from_conf(self.client_config().build())
+    }
+
+    /// The fault-injection handle.
+    pub fn faults(&self) -> &Faults {
+        &self.app.faults
+    }
+
+    /// A snapshot of the per-operation counters.
+    pub fn counters(&self) -> Counters {
+        self.app.counters.snapshot()
+    }
+
+    /// Requests received for `operation`, faulted ones included.
+    pub fn request_count(&self, operation: Operation) -> u64 {
+        self.counters().get(operation).requests
+    }
+
+    /// Zeroes every counter.
+    pub fn reset_counters(&self) {
+        self.app.counters.reset();
+    }
+
+    /// Moves the server's clock forward: jobs progress and timed fault windows run out
+    /// as if `by` had passed. Independent of (and added to) tokio's clock.
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+    }
+
+    /// Replaces the default schedule for jobs submitted from now on.
+    pub fn set_default_profile(&self, profile: JobProfile) {
+        self.app.set_default_profile(profile);
+    }
+
+    /// The default schedule for new jobs.
+    pub fn default_profile(&self) -> JobProfile {
+        self.app.default_profile()
+    }
+
+    /// How many jobs were submitted, visible or not.
+    pub fn job_count(&self) -> usize {
+        self.app.jobs().len()
+    }
+
+    /// Stops accepting connections, closes open ones and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            warn!(%error, "server task ended abnormally");
+        }
+        info!(local_addr = %self.local_addr, "waiters-local stopped");
+    }
+}
+
+impl Drop for LocalBatch {
+    fn drop(&mut self) {
+        // The receiver sees the sender go away; abort as well in case the runtime is not
+        // polling the task any more.
+        self.shutdown.take();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(Operation::SubmitJob.path(), post(submit_job))
+        .route(Operation::DescribeJobs.path(), post(describe_jobs))
+        .route(Operation::TerminateJob.path(), post(terminate_job))
+        .route(Operation::CancelJob.path(), post(cancel_job))
+        .route(Operation::ListJobs.path(), post(list_jobs))
+        .merge(crate::admin::routes())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route)
+        .with_state(app)
+}
+
+async fn submit_job(State(app): State<Arc<App>>, body: Body) -> Response {
+    batch_request(&app, Operation::SubmitJob, body).await
+}
+
+async fn describe_jobs(State(app): State<Arc<App>>, body: Body) -> Response {
+    batch_request(&app, Operation::DescribeJobs, body).await
+}
+
+async fn terminate_job(State(app): State<Arc<App>>, body: Body) -> Response {
+    batch_request(&app, Operation::TerminateJob, body).await
+}
+
+async fn cancel_job(State(app): State<Arc<App>>, body: Body) -> Response {
+    batch_request(&app, Operation::CancelJob, body).await
+}
+
+async fn list_jobs(State(app): State<Arc<App>>, body: Body) -> Response {
+    batch_request(&app, Operation::ListJobs, body).await
+}
+
+async fn unknown_route(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Response {
+    ApiError::UnknownOperation(format!("No operation matches {method} {}", uri.path()))
+        .into_response(&app.request_id())
+}
+
+/// Every Batch request: count it, read the body, decide its fault, wait the latency, answer.
+async fn batch_request(app: &App, operation: Operation, body: Body) -> Response {
+    app.counters.record_request(operation);
+    let request_id = app.request_id();
+    // Read the whole body first so a dropped connection never leaves unread bytes
+    // behind (which would turn the close into a reset).
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            ApiError::Client(format!(
+                "Could not read the request body (limit {MAX_BODY_BYTES} bytes): {e}"
+            ))
+        });
+    let (fault, latency) = app.faults.decide(operation);
+    if let Some(kind) = fault {
+        app.counters.record_fault(operation, kind);
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let result = match fault {
+        Some(FaultKind::DropConnection) => {
+            debug!(%operation, "dropping connection (injected)");
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            return response;
+        }
+        Some(FaultKind::Throttle) => Err(ApiError::Throttled),
+        Some(FaultKind::ServerError) => Err(ApiError::InjectedServerError),
+        None => body.and_then(|body| crate::api::handle(app, operation, &body)),
+    };
+    match result {
+        Ok(document) => {
+            debug!(%operation, %request_id, "200");
+            json_response(axum::http::StatusCode::OK, &document, &request_id)
+        }
+        Err(error) => {
+            debug!(%operation, %request_id, error_type = error.error_type(), %error, "error response");
+            error.into_response(&request_id)
+        }
+    }
+}
+
+/// Returned by the connection service to make hyper close the connection unanswered.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by fault injection")]
+struct ConnectionDropped;
+
+async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            // Fires on an explicit shutdown and when the handle is dropped.
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(stream, peer, router.clone()));
+                }
+                Err(error) => {
+                    // Typically descriptor exhaustion: back off instead of spinning.
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            let response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never: Infallible| match never {});
+            if response.extensions().get::<DropConnection>().is_some() {
+                Err(ConnectionDropped)
+            } else {
+                Ok(response)
+            }
+        }
+    });
+    if let Err(error) = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
+        debug!(%peer, %error, "connection ended");
+    }
+}
