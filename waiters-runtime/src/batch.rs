@@ -237,8 +237,10 @@ impl BatchWaiters {
         let mut last = None;
         for mut waiter in phases {
             // Airflow draws the jitter once per waiter.
-            let jitter = DelayStrategy::airflow_jitter();
-            waiter.config.delay = jitter.delay(0, waiter.config.delay, &options.random);
+            waiter.config.delay =
+                options
+                    .phase_delay
+                    .delay(0, waiter.config.delay, &options.random);
             waiter.config.max_attempts = options.max_attempts;
             waiter.config.transient_errors = options.transient_errors;
             waiter.config.random = options.random.clone();
@@ -268,7 +270,7 @@ impl BatchWaiters {
 pub const JOB_PHASES: [&str; 3] = ["JobExists", "JobRunning", "JobComplete"];
 
 /// Budget and randomness for [`BatchWaiters::wait_for_job_with`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct JobWaitOptions {
     /// The seed's `delay`: `None` draws the initial sleep uniformly from 1-10 s.
     pub initial_delay: Option<Duration>,
@@ -276,10 +278,27 @@ pub struct JobWaitOptions {
     pub max_wait: Option<Duration>,
     /// An attempt budget for each phase; `None` (Airflow's choice) polls without limit.
     pub max_attempts: Option<u32>,
+    /// How each phase's model delay becomes its polling delay, drawn once per phase:
+    /// Airflow's jitter (+/- 2 s, at least 1 s) by default; `DelayStrategy::Fixed` polls
+    /// exactly at the model's delays.
+    pub phase_delay: DelayStrategy,
     /// What happens to transient errors.
     pub transient_errors: TransientRetry,
     /// Where the jitter comes from.
     pub random: RandomSource,
+}
+
+impl Default for JobWaitOptions {
+    fn default() -> Self {
+        Self {
+            initial_delay: None,
+            max_wait: None,
+            max_attempts: None,
+            phase_delay: DelayStrategy::airflow_jitter(),
+            transient_errors: TransientRetry::default(),
+            random: RandomSource::default(),
+        }
+    }
 }
 
 impl JobWaitOptions {
