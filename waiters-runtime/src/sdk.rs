@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::retry::ErrorKind;
 
 use crate::error::{ErrorClass, OperationError};
 
@@ -28,7 +29,12 @@ where
             },
             SdkError::TimeoutError(_) => ErrorClass::Timeout,
             SdkError::DispatchFailure(failure) if failure.is_timeout() => ErrorClass::Timeout,
-            SdkError::DispatchFailure(failure) if failure.is_io() => ErrorClass::Connection,
+            SdkError::DispatchFailure(failure)
+                if failure.is_io() || failure.as_other() == Some(ErrorKind::TransientError) =>
+            {
+                // hyper reports a connection closed mid-request as a transient "other".
+                ErrorClass::Connection
+            }
             // A response that could not be read: a 5xx with a body the SDK did not
             // understand is still a server error; anything else is not retried.
             SdkError::ResponseError(_) if status.is_some_and(|s| s >= 500) => ErrorClass::Service {
