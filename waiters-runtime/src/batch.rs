@@ -57,9 +57,11 @@ impl DescribeJobsResponse {
         self.output.jobs()
     }
 
-    /// One job by id.
+    /// One job by id or ARN (DescribeJobs accepts both).
     pub fn job(&self, job_id: &str) -> Option<&JobDetail> {
-        self.jobs().iter().find(|j| j.job_id() == Some(job_id))
+        self.jobs()
+            .iter()
+            .find(|j| j.job_id() == Some(job_id) || j.job_arn() == Some(job_id))
     }
 }
 
@@ -232,7 +234,12 @@ impl BatchWaiters {
                 &options.random,
             ),
         };
-        tokio::time::sleep(initial).await;
+        // The initial delay counts against the deadline too.
+        tokio::time::sleep(match options.max_wait {
+            Some(max_wait) => initial.min(max_wait),
+            None => initial,
+        })
+        .await;
 
         let mut last = None;
         for mut waiter in phases {
@@ -253,7 +260,15 @@ impl BatchWaiters {
                 };
             match waiter.wait_observed([job_id], phase_observer).await {
                 Ok(waited) => last = waited.into_output(),
-                Err(error) => return Err(job_failure(job_id, error)),
+                Err(mut error) => {
+                    // A phase's deadline is what was left of the caller's: report theirs.
+                    if let (FailureReason::MaxWaitExceeded { max_wait, .. }, Some(overall)) =
+                        (&mut error.reason, options.max_wait)
+                    {
+                        *max_wait = overall;
+                    }
+                    return Err(job_failure(job_id, error));
+                }
             }
         }
         let job = last

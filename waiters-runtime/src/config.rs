@@ -154,7 +154,7 @@ pub fn add_jitter(
     random: &RandomSource,
 ) -> Duration {
     let low = minimum.max(delay.saturating_sub(width));
-    let high = delay + width;
+    let high = delay.saturating_add(width);
     if high <= low {
         return low;
     }

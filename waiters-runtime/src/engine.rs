@@ -119,7 +119,8 @@ where
 {
     let waiter = waiter.into();
     let started = Instant::now();
-    let deadline = config.max_wait.map(|w| started + w);
+    // A deadline too far to represent is no deadline.
+    let deadline = config.max_wait.and_then(|w| started.checked_add(w));
     let max_attempts = config.max_attempts.map(|n| n.max(1));
     let mut attempts = 0u32;
     let mut previously_accepted: Option<AcceptorMatch> = None;
@@ -138,18 +139,31 @@ where
     };
 
     loop {
+        // No call starts at or after the deadline.
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(fail(
+                max_wait_exceeded(
+                    config,
+                    previously_accepted,
+                    last_response.as_ref(),
+                    consecutive_transient,
+                ),
+                attempts,
+                last_response,
+            ));
+        }
         let call = operation();
         let response = match deadline {
             Some(deadline) => match tokio::time::timeout_at(deadline, call).await {
                 Ok(response) => response,
                 Err(_) => {
-                    let last_error = transient_text(last_response.as_ref(), consecutive_transient);
                     return Err(fail(
-                        FailureReason::MaxWaitExceeded {
-                            max_wait: config.max_wait.unwrap_or_default(),
+                        max_wait_exceeded(
+                            config,
                             previously_accepted,
-                            last_error,
-                        },
+                            last_response.as_ref(),
+                            consecutive_transient,
+                        ),
                         attempts,
                         last_response,
                     ));
@@ -243,15 +257,17 @@ where
         };
         last_response = Some(response);
         if let Some(deadline) = deadline
-            && Instant::now() + sleep > deadline
+            && Instant::now()
+                .checked_add(sleep)
+                .is_none_or(|wake| wake >= deadline)
         {
-            let last_error = transient_text(last_response.as_ref(), consecutive_transient);
             return Err(fail(
-                FailureReason::MaxWaitExceeded {
-                    max_wait: config.max_wait.unwrap_or_default(),
+                max_wait_exceeded(
+                    config,
                     previously_accepted,
-                    last_error,
-                },
+                    last_response.as_ref(),
+                    consecutive_transient,
+                ),
                 attempts,
                 last_response,
             ));
@@ -268,6 +284,19 @@ enum Verdict {
     Poll {
         backoff: Option<Duration>,
     },
+}
+
+fn max_wait_exceeded<O, E: OperationError>(
+    config: &WaiterConfig,
+    previously_accepted: Option<AcceptorMatch>,
+    last_response: Option<&Result<O, E>>,
+    consecutive_transient: u32,
+) -> FailureReason {
+    FailureReason::MaxWaitExceeded {
+        max_wait: config.max_wait.unwrap_or_default(),
+        previously_accepted,
+        last_error: transient_text(last_response, consecutive_transient),
+    }
 }
 
 fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> FailureReason {

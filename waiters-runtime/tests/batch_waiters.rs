@@ -347,11 +347,10 @@ async fn wait_for_job_respects_an_overall_deadline() {
         .await
         .unwrap_err();
     assert!(start.elapsed() <= Duration::from_secs(900));
-    assert!(
-        err.to_string().starts_with(
-            "waiting for Batch job job-1: Waiter JobComplete failed: Max wait time of"
-        ),
-        "{err}"
+    // The reason names the caller's deadline, not what was left of it for the phase.
+    assert_eq!(
+        err.to_string(),
+        "waiting for Batch job job-1: Waiter JobComplete failed: Max wait time of 900s exceeded"
     );
 }
 
@@ -373,4 +372,39 @@ async fn wait_for_job_needs_the_three_waiters() {
         err.to_string(),
         "cannot wait for Batch job job-1: Waiter does not exist: JobRunning (known waiters: JobComplete, JobExists)"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_job_initial_delay_counts_against_the_deadline() {
+    let rule = describe_jobs(vec![jobs(vec![job("job-1", "RUNNING")])]);
+    let waiters = BatchWaiters::new(client(&rule));
+    let options = JobWaitOptions {
+        initial_delay: Some(Duration::from_secs(3600)),
+        max_wait: Some(Duration::from_secs(5)),
+        ..JobWaitOptions::default()
+    };
+    let start = Instant::now();
+    let err = waiters
+        .wait_for_job_with("job-1", &options, waiters_runtime::NoObserver)
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    assert_eq!(
+        err.to_string(),
+        "waiting for Batch job job-1: Waiter JobExists failed: Max wait time of 5s exceeded"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_job_accepts_a_job_arn() {
+    let arn = "arn:aws:batch:us-east-1:123456789012:job/job-1";
+    let mut done = job("job-1", "SUCCEEDED");
+    done["jobArn"] = json!(arn);
+    let rule = describe_jobs(vec![jobs(vec![done])]);
+    let waiters = BatchWaiters::new(client(&rule));
+    let job = waiters
+        .wait_for_job(arn, Some(Duration::ZERO))
+        .await
+        .unwrap();
+    assert_eq!(job.job_id(), Some("job-1"));
 }

@@ -443,3 +443,23 @@ async fn success_returns_the_response_and_acceptor() {
     assert_eq!(waited.acceptor.index, 0);
     assert_eq!(waited.elapsed, Duration::ZERO);
 }
+
+#[tokio::test(start_paused = true)]
+async fn huge_deadlines_and_delays_do_not_overflow() {
+    let mut config = WaiterConfig::new(Duration::MAX, Some(2));
+    config.max_wait = Some(Duration::MAX);
+    config.delay_strategy = DelayStrategy::airflow_jitter();
+    let r = run(config, &[Fake::Status("SUCCEEDED")]).await;
+    assert_eq!(r.result, Ok(1));
+
+    let mut config = WaiterConfig::new(Duration::from_secs(u64::MAX / 2), Some(2));
+    config.max_wait = Some(Duration::from_secs(60));
+    let r = run(config, &[]).await;
+    assert_eq!(r.call_times, [0.0]);
+    assert!(
+        r.result
+            .unwrap_err()
+            .0
+            .contains("Max wait time of 60s exceeded")
+    );
+}
