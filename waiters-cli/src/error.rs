@@ -1,0 +1,106 @@
+//! Exit codes, errors that stop a command before or outside a wait, and writing to the
+//! standard streams without panicking.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use waiters_runtime::{ModelError, UnknownWaiter};
+
+/// The exit codes of the contract (see `waiters --help`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The waiter succeeded; every job SUCCEEDED.
+    Success = 0,
+    /// A failure state was reached, or a job FAILED.
+    Failure = 1,
+    /// Bad usage, an unreadable or invalid model, an unknown waiter, no region.
+    Usage = 2,
+    /// The attempt budget or the deadline ran out.
+    Incomplete = 3,
+    /// A service or transport error ended the wait.
+    Error = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Why a command stopped without a wait result.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// Bad arguments the option parser could not catch (empty job id, too many ids, ...).
+    #[error("{0}")]
+    Usage(String),
+    /// A file could not be read; worded like a model problem at the document root
+    /// (`FILE: $: ...`) so `validate` output has one shape.
+    #[error("{path}: $: cannot read the file: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    /// An invalid model; printed one problem per line.
+    #[error("{0}")]
+    Model(ModelError),
+    /// The model has no such waiter.
+    #[error("{0}")]
+    UnknownWaiter(#[from] UnknownWaiter),
+    /// Nothing in the AWS configuration chain names a region.
+    #[error(
+        "no AWS region configured: pass --region, set AWS_REGION, or set `region` in the AWS config file"
+    )]
+    NoRegion,
+    /// The local endpoint could not start.
+    #[error("cannot start the local Batch endpoint: {0}")]
+    Local(#[from] waiters_local::LocalBatchError),
+    /// The process cannot wait for a signal.
+    #[error("cannot wait for Ctrl-C: {0}")]
+    Signal(#[source] io::Error),
+}
+
+impl CliError {
+    pub(crate) fn exit(&self) -> Exit {
+        match self {
+            Self::Usage(_)
+            | Self::Read { .. }
+            | Self::Model(_)
+            | Self::UnknownWaiter(_)
+            | Self::NoRegion => Exit::Usage,
+            Self::Local(_) | Self::Signal(_) => Exit::Error,
+        }
+    }
+
+    /// Writes the error to stderr: model and file problems as `FILE: JSON-PATH: message`,
+    /// one per line, anything else as one `waiters: ...` line.
+    pub(crate) fn report(&self) {
+        match self {
+            Self::Model(error) => {
+                for line in error.lines() {
+                    stderr_line(&line);
+                }
+            }
+            Self::Read { .. } => stderr_line(&self.to_string()),
+            other => stderr_line(&format!("waiters: {other}")),
+        }
+    }
+}
+
+/// Writes one line to stdout. A closed pipe (`waiters list | head -1`) is not an error:
+/// the reader has what it wanted.
+pub(crate) fn stdout_line(line: &str) {
+    let mut out = io::stdout().lock();
+    let result = writeln!(out, "{line}").and_then(|()| out.flush());
+    if let Err(error) = result
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        tracing::debug!(%error, "cannot write to stdout");
+    }
+}
+
+/// Writes one line to stderr; a stderr that cannot be written to is ignored (unlike
+/// `eprintln!`, which panics).
+pub(crate) fn stderr_line(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}

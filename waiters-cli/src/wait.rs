@@ -1,0 +1,89 @@
+//! `waiters wait`: one waiter of the model, DescribeJobs on the given jobs.
+
+use std::collections::HashSet;
+
+use waiters_runtime::DelayStrategy;
+
+use crate::aws::batch_client;
+use crate::cli::{MAX_DESCRIBE_JOBS, WaitArgs};
+use crate::error::{CliError, Exit};
+use crate::models::LoadedModel;
+use crate::progress::{BatchAttempt, Progress};
+use crate::report::WaitReport;
+
+pub(crate) async fn run(args: &WaitArgs) -> Result<Exit, CliError> {
+    // Everything that needs no AWS configuration is checked first, so a typo is reported
+    // even where no region or credentials are set up.
+    let ids = check_job_ids(&args.job_ids)?;
+    if ids.len() > MAX_DESCRIBE_JOBS {
+        return Err(CliError::Usage(format!(
+            "{} job ids given; one DescribeJobs call takes at most {MAX_DESCRIBE_JOBS} (use wait-for-job for more)",
+            ids.len()
+        )));
+    }
+    let model = LoadedModel::load(args.model.model.as_deref())?;
+    model.require(&args.waiter)?;
+    let waiters = model.into_waiters(batch_client(&args.aws).await?)?;
+    let mut waiter = waiters.get_waiter(&args.waiter)?;
+    if let Some(delay) = args.delay {
+        waiter.config.delay = delay;
+    }
+    if let Some(max_attempts) = args.max_attempts {
+        waiter.config.max_attempts = Some(max_attempts);
+    }
+    waiter.config.max_wait = args.max_wait;
+    if args.jitter {
+        waiter.config.delay_strategy = DelayStrategy::airflow_jitter();
+    }
+    tracing::debug!(waiter = %args.waiter, config = ?waiter.config, jobs = ids.len(), "waiting");
+
+    let progress = Progress::new(args.output);
+    let observer = |attempt: &BatchAttempt<'_>| progress.attempt(None, attempt, &ids);
+    let result = progress
+        .drive(waiter.wait_observed(ids.iter().cloned(), observer))
+        .await;
+    let report = WaitReport::new(&args.waiter, &result);
+    report.print(args.output);
+    Ok(report.outcome.exit())
+}
+
+/// Rejects empty ids and drops repeats (keeping the first), so each job is asked for once.
+pub(crate) fn check_job_ids(ids: &[String]) -> Result<Vec<String>, CliError> {
+    let mut seen = HashSet::with_capacity(ids.len());
+    let mut unique: Vec<String> = Vec::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        if id.trim().is_empty() {
+            return Err(CliError::Usage(format!("job id #{} is empty", index + 1)));
+        }
+        if seen.insert(id.as_str()) {
+            unique.push(id.clone());
+        }
+    }
+    Ok(unique)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn job_ids_are_deduplicated_in_order() {
+        let got = check_job_ids(&ids(&["b", "a", "b", "c", "a"])).ok();
+        assert_eq!(got, Some(ids(&["b", "a", "c"])));
+    }
+
+    #[test]
+    fn empty_job_ids_are_rejected() {
+        for bad in [&["a", ""][..], &[" "][..]] {
+            let error = check_job_ids(&ids(bad)).err().map(|e| e.to_string());
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains("is empty")),
+                "{error:?}"
+            );
+        }
+    }
+}
