@@ -139,8 +139,13 @@ where
     };
 
     loop {
-        // No call starts at or after the deadline.
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        // No call starts at or after the deadline, and none runs past it.
+        let response = match deadline {
+            Some(deadline) if Instant::now() >= deadline => None,
+            Some(deadline) => tokio::time::timeout_at(deadline, operation()).await.ok(),
+            None => Some(operation().await),
+        };
+        let Some(response) = response else {
             return Err(fail(
                 max_wait_exceeded(
                     config,
@@ -151,25 +156,6 @@ where
                 attempts,
                 last_response,
             ));
-        }
-        let call = operation();
-        let response = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, call).await {
-                Ok(response) => response,
-                Err(_) => {
-                    return Err(fail(
-                        max_wait_exceeded(
-                            config,
-                            previously_accepted,
-                            last_response.as_ref(),
-                            consecutive_transient,
-                        ),
-                        attempts,
-                        last_response,
-                    ));
-                }
-            },
-            None => call.await,
         };
         attempts = attempts.saturating_add(1);
         let matched = classify(&response);
