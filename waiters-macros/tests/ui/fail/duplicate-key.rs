@@ -1,0 +1,5 @@
+//! An option given twice.
+
+waiters_runtime::waiters!("models/batch-waiters.json", extension_trait = A, extension_trait = B);
+
+fn main() {}

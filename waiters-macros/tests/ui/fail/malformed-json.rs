@@ -1,0 +1,5 @@
+//! The model file is not JSON: the error gives the line and column.
+
+waiters_runtime::waiters!("models/malformed.json");
+
+fn main() {}

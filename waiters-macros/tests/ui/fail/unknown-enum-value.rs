@@ -1,0 +1,9 @@
+//! A status the JobStatus enum does not have.
+
+waiters_runtime::waiters!(json = r#"{"version": 2, "waiters": {"JobComplete": {
+        "operation": "DescribeJobs", "delay": 300, "maxAttempts": 288,
+        "acceptors": [
+            {"matcher": "pathAll", "argument": "jobs[].status", "expected": "SUCCEEDED", "state": "success"},
+            {"matcher": "pathAny", "argument": "jobs[].status", "expected": "FAILD", "state": "failure"}]}}}"#);
+
+fn main() {}

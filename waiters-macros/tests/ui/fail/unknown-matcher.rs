@@ -1,0 +1,8 @@
+//! A matcher botocore does not have.
+
+waiters_runtime::waiters!(json = r#"{"version": 2, "waiters": {"JobComplete": {
+        "operation": "DescribeJobs", "delay": 300, "maxAttempts": 288,
+        "acceptors": [
+            {"matcher": "pathEvery", "argument": "jobs[].status", "expected": "SUCCEEDED", "state": "success"}]}}}"#);
+
+fn main() {}
