@@ -261,3 +261,56 @@ async fn more_than_100_ids_is_the_services_client_error() {
     );
     assert_eq!(err.attempts(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn typed_waiters_through_http() {
+    use waiters_runtime::typed::{self, Waiters as _};
+
+    let (server, client) = start(JobProfile::succeeding_after(Duration::from_secs(600))).await;
+    let job_id = submit(&client, &[]).await;
+    let running = client
+        .wait_until_job_running()
+        .jobs(job_id.as_str())
+        .wait()
+        .await
+        .unwrap();
+    let status = running.output().unwrap().jobs()[0]
+        .status()
+        .unwrap()
+        .as_str()
+        .to_owned();
+    assert_eq!(status, "RUNNING");
+    let job = typed::wait_for_job(
+        &client,
+        &job_id,
+        &exact_options(),
+        waiters_runtime::NoObserver,
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
+    assert!(server.counters().describe_jobs.requests > 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn typed_and_run_time_waiters_agree_over_http() {
+    use waiters_runtime::typed::JobComplete;
+
+    let (_server, client) = start(JobProfile::default()).await;
+    let job_id = submit(
+        &client,
+        &[("local:outcome", "FAILED"), ("local:totalMillis", "40000")],
+    )
+    .await;
+    let typed = JobComplete::new(&client)
+        .jobs(job_id.as_str())
+        .delay(Duration::from_secs(7))
+        .wait()
+        .await
+        .unwrap_err();
+    let mut waiter = BatchWaiters::new(client).get_waiter("JobComplete").unwrap();
+    waiter.config.delay = Duration::from_secs(7);
+    let run_time = waiter.wait([job_id.as_str()]).await.unwrap_err();
+    assert_eq!(typed.to_string(), run_time.to_string());
+    assert_eq!(typed.acceptor(), run_time.acceptor());
+}

@@ -15,16 +15,23 @@
 //! the acceptor that really matched last; `1 == 1.0` but `1 != true`.
 #![warn(missing_docs)]
 
+// Generated code names the runtime by its absolute path, also inside this crate (typed.rs).
+extern crate self as waiters_runtime;
+
+#[doc(hidden)]
+#[path = "codegen_support.rs"]
+pub mod __private;
 mod batch;
 mod config;
 pub mod engine;
 mod error;
+mod job;
 mod sdk;
+pub mod typed;
 
 pub use batch::{
     BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, DescribeJobsResponse,
-    DescribeJobsSdkError, JOB_PHASES, JobWaitError, JobWaitOptions, SUPPORTED_OPERATIONS,
-    UnknownWaiter, check_job_status, exit_code,
+    DescribeJobsSdkError, SUPPORTED_OPERATIONS, UnknownWaiter,
 };
 pub use config::{
     DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
@@ -34,6 +41,7 @@ pub use engine::{Attempt, NoObserver, Observer, Waited};
 pub use error::{
     AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES, WaitError,
 };
+pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
 pub use waiters_model as model;
@@ -41,3 +49,6 @@ pub use waiters_model::{AcceptorState, ModelError, WaiterModel};
 
 /// The AWS Batch SDK these waiters are built on.
 pub use aws_sdk_batch;
+
+/// Compile-time checked, typed waiters from a waiter model (see the macro's own docs).
+pub use waiters_macros::waiters;

@@ -1,0 +1,286 @@
+//! `wait_for_job`: JobExists, JobRunning, JobComplete and the final status check, run the
+//! same way on run-time waiters and on the typed waiters generated from the bundled model.
+
+use std::fmt;
+use std::time::Duration;
+
+use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
+use aws_sdk_batch::types::{JobDetail, JobStatus};
+
+use crate::batch::{DescribeJobsResponse, DescribeJobsSdkError, UnknownWaiter};
+use crate::config::{DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter};
+use crate::engine::{Attempt, Observer, Waited};
+use crate::error::{FailureReason, WaitError};
+
+/// A DescribeJobs result in which a job can be looked up.
+pub trait JobsOutput: fmt::Debug + 'static {
+    /// One job by id or ARN (DescribeJobs accepts both).
+    fn job(&self, job_id: &str) -> Option<&JobDetail>;
+}
+
+impl JobsOutput for DescribeJobsOutput {
+    fn job(&self, job_id: &str) -> Option<&JobDetail> {
+        self.jobs()
+            .iter()
+            .find(|j| j.job_id() == Some(job_id) || j.job_arn() == Some(job_id))
+    }
+}
+
+/// One phase of `wait_for_job`: a waiter already given the job id.
+pub(crate) trait JobPhase {
+    type Output: JobsOutput;
+
+    fn config_mut(&mut self) -> &mut WaiterConfig;
+
+    async fn wait_phase<Obs>(
+        &self,
+        observer: Obs,
+    ) -> Result<
+        Waited<Self::Output, DescribeJobsSdkError>,
+        WaitError<Self::Output, DescribeJobsSdkError>,
+    >
+    where
+        Obs: Observer<Self::Output, DescribeJobsSdkError>;
+}
+
+/// Airflow's `wait_for_job` over three phase waiters (JobExists, JobRunning, JobComplete):
+/// the initial delay, each phase with its delay drawn once through `phase_delay`, then
+/// the final status check.
+pub(crate) async fn run_job_phases<P, Obs>(
+    job_id: &str,
+    phases: Vec<P>,
+    options: &JobWaitOptions,
+    mut observer: Obs,
+) -> Result<JobDetail, JobWaitError<P::Output>>
+where
+    P: JobPhase,
+    Obs: Observer<P::Output, DescribeJobsSdkError>,
+{
+    let started = tokio::time::Instant::now();
+    let initial = match options.initial_delay {
+        None => Duration::from_secs_f64(options.random.uniform(1.0, 10.0)),
+        Some(delay) => add_jitter(
+            delay,
+            Duration::from_secs(1),
+            Duration::ZERO,
+            &options.random,
+        ),
+    };
+    // The initial delay counts against the deadline too.
+    tokio::time::sleep(match options.max_wait {
+        Some(max_wait) => initial.min(max_wait),
+        None => initial,
+    })
+    .await;
+
+    let mut last = None;
+    for mut phase in phases {
+        let config = phase.config_mut();
+        // Airflow draws the jitter once per waiter.
+        config.delay = options.phase_delay.delay(0, config.delay, &options.random);
+        config.max_attempts = options.max_attempts;
+        config.transient_errors = options.transient_errors;
+        config.random = options.random.clone();
+        if let Some(max_wait) = options.max_wait {
+            config.max_wait = Some(max_wait.saturating_sub(started.elapsed()));
+        }
+        let phase_observer =
+            |attempt: &Attempt<'_, P::Output, DescribeJobsSdkError>| observer.on_attempt(attempt);
+        match phase.wait_phase(phase_observer).await {
+            Ok(waited) => last = waited.into_output(),
+            Err(mut error) => {
+                // A phase's deadline is what was left of the caller's: report theirs.
+                if let (FailureReason::MaxWaitExceeded { max_wait, .. }, Some(overall)) =
+                    (&mut error.reason, options.max_wait)
+                {
+                    *max_wait = overall;
+                }
+                return Err(job_failure(job_id, error));
+            }
+        }
+    }
+    let job = last
+        .as_ref()
+        .and_then(|response| response.job(job_id))
+        .ok_or_else(|| JobWaitError::NotFound {
+            job_id: job_id.to_owned(),
+        })?;
+    check_job_status(job_id, job)
+}
+
+/// The waiters `wait_for_job` runs, in order.
+pub const JOB_PHASES: [&str; 3] = ["JobExists", "JobRunning", "JobComplete"];
+
+/// Budget and randomness for [`BatchWaiters::wait_for_job_with`](crate::BatchWaiters::wait_for_job_with) and
+/// [`crate::typed::wait_for_job`].
+#[derive(Clone, Debug)]
+pub struct JobWaitOptions {
+    /// The seed's `delay`: `None` draws the initial sleep uniformly from 1-10 s.
+    pub initial_delay: Option<Duration>,
+    /// A deadline for the whole wait, initial delay included.
+    pub max_wait: Option<Duration>,
+    /// An attempt budget for each phase; `None` (Airflow's choice) polls without limit.
+    pub max_attempts: Option<u32>,
+    /// How each phase's model delay becomes its polling delay, drawn once per phase:
+    /// Airflow's jitter (+/- 2 s, at least 1 s) by default; `DelayStrategy::Fixed` polls
+    /// exactly at the model's delays.
+    pub phase_delay: DelayStrategy,
+    /// What happens to transient errors.
+    pub transient_errors: TransientRetry,
+    /// Where the jitter comes from.
+    pub random: RandomSource,
+}
+
+impl Default for JobWaitOptions {
+    fn default() -> Self {
+        Self {
+            initial_delay: None,
+            max_wait: None,
+            max_attempts: None,
+            phase_delay: DelayStrategy::airflow_jitter(),
+            transient_errors: TransientRetry::default(),
+            random: RandomSource::default(),
+        }
+    }
+}
+
+impl JobWaitOptions {
+    /// Options with a deadline for the whole wait.
+    pub fn with_max_wait(max_wait: Duration) -> Self {
+        Self {
+            max_wait: Some(max_wait),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why `wait_for_job` did not return a SUCCEEDED job. `O` is the response type of the
+/// waiters that ran: [`DescribeJobsResponse`] for run-time waiters ([`BatchWaiters`](crate::BatchWaiters)),
+/// `DescribeJobsOutput` for the typed ones ([`crate::typed::wait_for_job`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobWaitError<O: fmt::Debug + 'static = DescribeJobsResponse> {
+    /// The job ended FAILED.
+    #[error("Batch job {job_id} failed: {}{}", .status_reason.as_deref().unwrap_or("no status reason given"), exit_code_text(*.exit_code))]
+    JobFailed {
+        /// The job.
+        job_id: String,
+        /// Batch's `statusReason`.
+        status_reason: Option<String>,
+        /// The container's exit code, when it ran.
+        exit_code: Option<i32>,
+        /// The whole job description.
+        job: Box<JobDetail>,
+    },
+    /// The waiters finished but the job is neither SUCCEEDED nor FAILED (a custom model
+    /// can do that).
+    #[error("Batch job {job_id} is not complete: status {status}")]
+    NotComplete {
+        /// The job.
+        job_id: String,
+        /// Its status.
+        status: String,
+        /// The whole job description.
+        job: Box<JobDetail>,
+    },
+    /// The job has a status this client does not know.
+    #[error("Batch job {job_id} has unknown status {status}")]
+    UnknownStatus {
+        /// The job.
+        job_id: String,
+        /// The status as sent.
+        status: String,
+    },
+    /// The last response did not describe the job.
+    #[error("Batch job {job_id} was not in the DescribeJobs response")]
+    NotFound {
+        /// The job.
+        job_id: String,
+    },
+    /// The model lacks one of JobExists, JobRunning, JobComplete.
+    #[error("cannot wait for Batch job {job_id}: {source}")]
+    MissingWaiter {
+        /// The job.
+        job_id: String,
+        /// Which waiter is missing.
+        #[source]
+        source: UnknownWaiter,
+    },
+    /// A waiter failed (budget exhausted, service error, failure acceptor).
+    #[error("waiting for Batch job {job_id}: {source}")]
+    Wait {
+        /// The job.
+        job_id: String,
+        /// The waiter's error, with its last response.
+        #[source]
+        source: Box<WaitError<O, DescribeJobsSdkError>>,
+    },
+}
+
+fn exit_code_text(code: Option<i32>) -> String {
+    code.map(|c| format!(" (exit code {c})"))
+        .unwrap_or_default()
+}
+
+/// A failure acceptor that matched a FAILED job becomes `JobFailed` with the job's details.
+fn job_failure<O: JobsOutput>(
+    job_id: &str,
+    error: WaitError<O, DescribeJobsSdkError>,
+) -> JobWaitError<O> {
+    if let FailureReason::TerminalFailure { .. } = error.reason()
+        && let Some(job) = error.last_output().and_then(|r| r.job(job_id))
+        && job.status() == Some(&JobStatus::Failed)
+    {
+        return failed(job_id, job);
+    }
+    JobWaitError::Wait {
+        job_id: job_id.to_owned(),
+        source: Box::new(error),
+    }
+}
+
+fn failed<O: fmt::Debug>(job_id: &str, job: &JobDetail) -> JobWaitError<O> {
+    JobWaitError::JobFailed {
+        job_id: job_id.to_owned(),
+        status_reason: job.status_reason().map(str::to_owned),
+        exit_code: exit_code(job),
+        job: Box::new(job.clone()),
+    }
+}
+
+/// The container's exit code: from the job's container, else from its last attempt.
+pub fn exit_code(job: &JobDetail) -> Option<i32> {
+    job.container().and_then(|c| c.exit_code()).or_else(|| {
+        job.attempts()
+            .last()
+            .and_then(|a| a.container())
+            .and_then(|c| c.exit_code())
+    })
+}
+
+/// Airflow's final check: SUCCEEDED returns the job, FAILED is an error with the reason
+/// and exit code, anything else is "not complete" or "unknown status".
+pub fn check_job_status<O: fmt::Debug>(
+    job_id: &str,
+    job: &JobDetail,
+) -> Result<JobDetail, JobWaitError<O>> {
+    match job.status() {
+        Some(JobStatus::Succeeded) => Ok(job.clone()),
+        Some(JobStatus::Failed) => Err(failed(job_id, job)),
+        Some(
+            status @ (JobStatus::Submitted
+            | JobStatus::Pending
+            | JobStatus::Runnable
+            | JobStatus::Starting
+            | JobStatus::Running),
+        ) => Err(JobWaitError::NotComplete {
+            job_id: job_id.to_owned(),
+            status: status.as_str().to_owned(),
+            job: Box::new(job.clone()),
+        }),
+        other => Err(JobWaitError::UnknownStatus {
+            job_id: job_id.to_owned(),
+            status: other.map_or("(none)", |s| s.as_str()).to_owned(),
+        }),
+    }
+}

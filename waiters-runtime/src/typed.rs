@@ -1,0 +1,98 @@
+//! The bundled model's waiters, typed: `JobExists`, `JobRunning` and `JobComplete`,
+//! generated at build time by [`waiters!`](crate::waiters) from
+//! `models/batch-waiters.json`, and [`wait_for_job`] running on them.
+//!
+//! ```no_run
+//! # async fn run(client: aws_sdk_batch::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use waiters_runtime::JobWaitOptions;
+//! use waiters_runtime::typed::{self, Waiters as _};
+//!
+//! // One waiter, through the client; the result is the typed DescribeJobsOutput.
+//! let waited = client
+//!     .wait_until_job_running()
+//!     .jobs("job-id")
+//!     .max_wait(Duration::from_secs(600))
+//!     .wait()
+//!     .await?;
+//! println!("{:?}", waited.output().map(|o| o.jobs().len()));
+//!
+//! // Airflow's wait_for_job on the typed waiters.
+//! let job = typed::wait_for_job(&client, "job-id", &JobWaitOptions::default(), waiters_runtime::NoObserver).await?;
+//! println!("{:?}", job.status());
+//! # Ok(()) }
+//! ```
+
+use aws_sdk_batch::Client;
+use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
+use aws_sdk_batch::types::JobDetail;
+
+use crate::batch::DescribeJobsSdkError;
+use crate::config::WaiterConfig;
+use crate::engine::{Observer, Waited};
+use crate::error::WaitError;
+use crate::job::{JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
+
+crate::waiters!("../models/batch-waiters.json");
+
+/// Airflow's `wait_for_job` on the typed bundled waiters: an initial delay, then
+/// [`JobExists`], [`JobRunning`] and [`JobComplete`] with Airflow's jitter and no attempt
+/// limit (unless `options` sets a budget), then the final status check. Returns the job
+/// when it SUCCEEDED; a FAILED job is [`JobWaitError::JobFailed`] with its reason and exit
+/// code.
+///
+/// # Errors
+///
+/// [`JobWaitError`], whose waiter errors carry the last typed `DescribeJobsOutput`.
+pub async fn wait_for_job<Obs>(
+    client: &Client,
+    job_id: &str,
+    options: &JobWaitOptions,
+    observer: Obs,
+) -> Result<JobDetail, JobWaitError<DescribeJobsOutput>>
+where
+    Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
+{
+    let phases = vec![
+        TypedPhase::Exists(JobExists::new(client).jobs(job_id)),
+        TypedPhase::Running(JobRunning::new(client).jobs(job_id)),
+        TypedPhase::Complete(JobComplete::new(client).jobs(job_id)),
+    ];
+    run_job_phases(job_id, phases, options, observer).await
+}
+
+/// One of the three typed waiters, as a phase of `wait_for_job`.
+enum TypedPhase {
+    Exists(JobExists),
+    Running(JobRunning),
+    Complete(JobComplete),
+}
+
+impl JobPhase for TypedPhase {
+    type Output = DescribeJobsOutput;
+
+    fn config_mut(&mut self) -> &mut WaiterConfig {
+        match self {
+            Self::Exists(w) => w.config_mut(),
+            Self::Running(w) => w.config_mut(),
+            Self::Complete(w) => w.config_mut(),
+        }
+    }
+
+    async fn wait_phase<Obs>(
+        &self,
+        observer: Obs,
+    ) -> Result<
+        Waited<DescribeJobsOutput, DescribeJobsSdkError>,
+        WaitError<DescribeJobsOutput, DescribeJobsSdkError>,
+    >
+    where
+        Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
+    {
+        match self {
+            Self::Exists(w) => w.wait_observed(observer).await,
+            Self::Running(w) => w.wait_observed(observer).await,
+            Self::Complete(w) => w.wait_observed(observer).await,
+        }
+    }
+}
