@@ -158,3 +158,20 @@ async fn typed_wait_for_job_reports_a_failed_job() {
         }
     ));
 }
+
+/// Waits can be spawned on a multi-threaded runtime: their futures are `Send`.
+#[test]
+fn wait_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let rule = describe_jobs(vec![json!([])]);
+    let client = client(&rule);
+    let options = JobWaitOptions::default();
+    let typed_job = typed::wait_for_job(&client, "j", &options, waiters_runtime::NoObserver);
+    assert_send(&typed_job);
+    let typed_one = JobComplete::new(&client).jobs("j");
+    assert_send(&typed_one.wait());
+    let waiters = waiters_runtime::BatchWaiters::new(client.clone());
+    assert_send(&waiters.wait_for_job("j", None));
+    let waiter = waiters.get_waiter("JobExists").unwrap();
+    assert_send(&waiter.wait(["j"]));
+}
