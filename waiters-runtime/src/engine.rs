@@ -39,19 +39,6 @@ impl<O, E> Waited<O, E> {
     pub fn into_output(self) -> Option<O> {
         self.response.ok()
     }
-
-    /// The same result with the response mapped to other types.
-    pub fn map_response<O2, E2>(
-        self,
-        f: impl FnOnce(Result<O, E>) -> Result<O2, E2>,
-    ) -> Waited<O2, E2> {
-        Waited {
-            response: f(self.response),
-            acceptor: self.acceptor,
-            attempts: self.attempts,
-            elapsed: self.elapsed,
-        }
-    }
 }
 
 /// What an observer is told after each call.

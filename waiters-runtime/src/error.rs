@@ -143,21 +143,6 @@ impl<O, E> WaitError<O, E> {
     pub fn into_last_response(self) -> Option<Result<O, E>> {
         self.last_response
     }
-
-    /// The same error with the response mapped to other types (for example from raw
-    /// responses to typed outputs).
-    pub fn map_response<O2, E2>(
-        self,
-        f: impl FnOnce(Result<O, E>) -> Result<O2, E2>,
-    ) -> WaitError<O2, E2> {
-        WaitError {
-            waiter: self.waiter,
-            reason: self.reason,
-            attempts: self.attempts,
-            elapsed: self.elapsed,
-            last_response: self.last_response.map(f),
-        }
-    }
 }
 
 impl<O, E> fmt::Display for WaitError<O, E> {

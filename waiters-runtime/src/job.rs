@@ -144,16 +144,6 @@ impl Default for JobWaitOptions {
     }
 }
 
-impl JobWaitOptions {
-    /// Options with a deadline for the whole wait.
-    pub fn with_max_wait(max_wait: Duration) -> Self {
-        Self {
-            max_wait: Some(max_wait),
-            ..Self::default()
-        }
-    }
-}
-
 /// Why `wait_for_job` did not return a SUCCEEDED job. `O` is the response type of the
 /// waiters that ran: [`DescribeJobsResponse`] for run-time waiters ([`BatchWaiters`](crate::BatchWaiters)),
 /// `DescribeJobsOutput` for the typed ones ([`crate::typed::wait_for_job`]).
