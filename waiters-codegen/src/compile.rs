@@ -1680,6 +1680,11 @@ fn parenthesize(code: &TokenStream, prec: Prec, needed: Prec) -> TokenStream {
 }
 
 /// How many times `ident` occurs in `tokens`.
+/// Whether `tokens` use `ident` anywhere.
+pub(crate) fn mentions_ident(tokens: &TokenStream, ident: &Ident) -> bool {
+    mentions(tokens, ident) > 0
+}
+
 fn mentions(tokens: &TokenStream, ident: &Ident) -> usize {
     tokens
         .clone()

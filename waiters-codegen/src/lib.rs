@@ -18,7 +18,7 @@
 //!     {"matcher": "pathAny", "argument": "jobs[].status", "expected": "FAILED", "state": "failure"}]}}}"#;
 //! let tokens = generate(&Options::new("models/w.json"), model)?;
 //! let code = tokens.to_string();
-//! assert!(code.contains("pub struct JobComplete"));
+//! assert!(code.contains("pub type JobComplete"));
 //! assert!(code.contains("fn wait_until_job_complete"));
 //!
 //! // Every problem, with its JSON path; `fallback` still declares `JobComplete`.
@@ -29,22 +29,30 @@
 //!     "models/w.json: waiters.JobComplete.acceptors[0].argument: in `jobs[].statuz`: \
 //!      JobDetail has no member `statuz` (did you mean `status`?)"
 //! );
-//! assert!(failure.fallback.to_string().contains("pub struct JobComplete"));
+//! assert!(failure.fallback.to_string().contains("pub type JobComplete"));
 //! # Ok::<(), waiters_codegen::Failure>(())
 //! ```
 //!
 //! # What is generated
 //!
-//! For each waiter, sorted by name: a `#[must_use]` struct named exactly as the model key,
-//! with the constants `NAME`, `OPERATION`, `DELAY`, `MAX_ATTEMPTS`, `DESCRIPTION` and
-//! `MODEL_JSON`; a builder (`new`, the operation's input list such as `jobs`, and the
-//! per-wait overrides `delay`, `max_attempts`, `unlimited_attempts`, `max_wait`, `jitter`,
-//! `delay_strategy`, `transient_errors`, `with_config`); `wait` and `wait_observed` on the
-//! runtime's engine; `classify`; and one `acceptor_N` function per acceptor, documented
-//! with the acceptor's JSON. Then one extension trait (default name `Waiters`) with a
-//! `wait_until_<snake_case name>` method per waiter, implemented for the Batch client.
-//! Generated code reaches the runtime only through the absolute path in
-//! [`Options::runtime`] (`::waiters_runtime` by default).
+//! Only what the model says; everything common lives once in the runtime. For each waiter,
+//! sorted by name:
+//!
+//! - `pub type JobComplete = ::waiters_runtime::typed::Waiter<JobCompleteDefinition>;`, the
+//!   waiter: the runtime's generic `Waiter` owns the builder (`new`, the operation's input
+//!   setters such as `jobs`, and the per-wait overrides `delay`, `max_attempts`,
+//!   `unlimited_attempts`, `max_wait`, `jitter`, `delay_strategy`, `transient_errors`,
+//!   `with_config`), `wait`, `wait_observed`, `classify` and the constants `NAME`,
+//!   `OPERATION`, `DELAY`, `MAX_ATTEMPTS`, `DESCRIPTION`, `MODEL_JSON` and `ACCEPTORS`;
+//! - `pub enum JobCompleteDefinition {}`, implementing `typed::Definition` with the
+//!   model's values and the `ACCEPTORS` table, and one `acceptor_N` function per acceptor,
+//!   documented with the acceptor's JSON. An acceptor that compiles to the same body as an
+//!   earlier one (of any waiter on the same operation) calls it instead of repeating it.
+//!
+//! Then one extension trait (default name `Waiters`) with a `wait_until_<snake_case name>`
+//! method per waiter, implemented for the Batch client. Generated code reaches the runtime
+//! only through the absolute path in [`Options::runtime`] (`::waiters_runtime` by
+//! default).
 #![warn(missing_docs)]
 
 mod compile;

@@ -90,7 +90,7 @@ fn the_fallback_keeps_every_usable_waiter() {
     ));
     let failure = generate(&Options::new("m.json"), &json).unwrap_err();
     let code = failure.fallback.to_string();
-    assert!(code.contains("pub struct JobDone"), "{code}");
+    assert!(code.contains("pub type JobDone"), "{code}");
     assert!(code.contains("fn acceptor_0"), "{code}");
     assert!(!code.contains("fn acceptor_1"), "{code}");
 
@@ -106,9 +106,12 @@ fn the_fallback_keeps_every_usable_waiter() {
         ProblemKind::InvalidWaiterName { .. }
     ));
     let code = failure.fallback.to_string();
-    assert!(code.contains("pub struct JobDone"), "{code}");
+    assert!(code.contains("pub type JobDone"), "{code}");
     assert!(code.contains("Duration :: new (4u64 , 0u32)"), "{code}");
-    assert!(code.contains("fn classify (_response"), "{code}");
+    assert!(
+        code.contains("Acceptor < Self :: Operation >] = & [] ;"),
+        "no acceptors: {code}"
+    );
 
     // Not JSON at all: only the trait.
     let failure = generate(&Options::new("m.json"), "{").unwrap_err();
@@ -127,7 +130,7 @@ fn runtime_path_and_include_are_used() {
         .include_path("/abs/m.json");
     let code = generate(&options, &json).expect("valid").to_string();
     assert!(code.contains("include_str ! (\"/abs/m.json\")"), "{code}");
-    assert!(code.contains("crate :: rt :: engine :: wait"), "{code}");
+    assert!(code.contains("crate :: rt :: typed :: Waiter"), "{code}");
     assert!(!code.contains("waiters_runtime"), "{code}");
 }
 

@@ -104,7 +104,7 @@ fn an_error_in_any_filtered_element_ends_the_search() {
 
 #[test]
 fn nested_projections_and_indexes() {
-    use custom_model::AttemptsClean;
+    use custom_model::{AttemptsClean, AttemptsCleanDefinition};
     let attempt = |code: i32| {
         AttemptDetail::builder()
             .container(AttemptContainerDetail::builder().exit_code(code).build())
@@ -129,14 +129,14 @@ fn nested_projections_and_indexes() {
             .build(),
     ]);
     assert_eq!(index(AttemptsClean::classify, dirty.clone()), Some(1));
-    assert!(AttemptsClean::acceptor_2(&Ok(dirty)));
+    assert!(AttemptsCleanDefinition::acceptor_2(&Ok(dirty)));
     let starting = output(vec![job(JobStatus::Pending), job(JobStatus::Starting)]);
     assert_eq!(index(AttemptsClean::classify, starting), Some(3));
 }
 
 #[test]
 fn logic_gives_jmespath_values() {
-    use custom_model::AttemptsClean;
+    use custom_model::AttemptsCleanDefinition;
     // `!contains(jobs[].jobQueue, 'q') && length(jobs) > 0` is false (expected) when
     // some job is in queue `q`.
     let in_q = output(vec![
@@ -145,16 +145,16 @@ fn logic_gives_jmespath_values() {
             .status(JobStatus::Pending)
             .build(),
     ]);
-    assert!(AttemptsClean::acceptor_4(&Ok(in_q)));
+    assert!(AttemptsCleanDefinition::acceptor_4(&Ok(in_q)));
     let elsewhere = output(vec![
         JobDetail::builder()
             .job_queue("other")
             .status(JobStatus::Pending)
             .build(),
     ]);
-    assert!(!AttemptsClean::acceptor_4(&Ok(elsewhere)));
+    assert!(!AttemptsCleanDefinition::acceptor_4(&Ok(elsewhere)));
     // No jobs: `length(jobs) > 0` is false, so `&&` gives false.
-    assert!(AttemptsClean::acceptor_4(&Ok(output(vec![]))));
+    assert!(AttemptsCleanDefinition::acceptor_4(&Ok(output(vec![]))));
 }
 
 #[test]
@@ -207,6 +207,6 @@ fn waits_are_send_and_builders_keep_the_defaults() {
     );
     let mut other = waiter.clone().set_jobs(None);
     other.config_mut().delay = Duration::from_secs(1);
-    assert!(other.get_jobs().is_empty());
+    assert!(other.get_jobs().is_none());
     assert_eq!(waiter.config().delay, default_model::JobComplete::DELAY);
 }

@@ -1,7 +1,7 @@
 //! One acceptor evaluation on DescribeJobs outputs of 1, 10 and 100 jobs: JobComplete's
 //! `pathAll jobs[].status == "SUCCEEDED"` (every job SUCCEEDED, so every job is read).
 //!
-//! - `typed`: the acceptor `waiters!` generated (`JobComplete::acceptor_0`);
+//! - `typed`: the acceptor `waiters!` generated (`JobCompleteDefinition::acceptor_0`);
 //! - `hand_written`: a Rust loop with the same semantics (null statuses skipped, a
 //!   non-empty result needed), as one would write it by hand;
 //! - `runtime_jmespath`: the run-time matcher (`waiters_model`, the `jmespath` crate over
@@ -88,12 +88,12 @@ fn acceptor(c: &mut Criterion) {
             document: &document,
         };
         // All three agree before they are timed.
-        assert!(typed::JobComplete::acceptor_0(&response));
+        assert!(typed::JobCompleteDefinition::acceptor_0(&response));
         assert!(hand_written(&response));
         assert!(runtime.matches(&observation));
 
         group.bench_with_input(BenchmarkId::new("typed", count), &response, |b, r| {
-            b.iter(|| typed::JobComplete::acceptor_0(black_box(r)))
+            b.iter(|| typed::JobCompleteDefinition::acceptor_0(black_box(r)))
         });
         group.bench_with_input(
             BenchmarkId::new("hand_written", count),
@@ -124,7 +124,7 @@ fn interleaved(response: &Response) -> ((f64, f64), (f64, f64)) {
     let mut hand_ns = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         typed_ns.push(time(&|| {
-            typed::JobComplete::acceptor_0(black_box(response))
+            typed::JobCompleteDefinition::acceptor_0(black_box(response))
         }));
         hand_ns.push(time(&|| hand_written(black_box(response))));
     }

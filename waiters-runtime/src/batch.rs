@@ -4,24 +4,22 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use aws_sdk_batch::Client;
-use aws_sdk_batch::operation::describe_jobs::{DescribeJobsError, DescribeJobsOutput};
 use aws_sdk_batch::types::JobDetail;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
 use serde_json::Value;
 use waiters_model::{
-    Document, JsonPath, ModelError, Observation, ProblemKind, WaiterDefinition, WaiterModel,
+    JsonPath, ModelError, Observation, ProblemKind, WaiterDefinition, WaiterModel,
 };
 
 use crate::config::WaiterConfig;
 use crate::engine::{self, NoObserver, Observer, Waited};
-use crate::error::{AcceptorMatch, ErrorClass, OperationError, WaitError};
-use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, JobsOutput, run_job_phases};
-use crate::sdk::CapturedResponse;
+use crate::error::{AcceptorMatch, ErrorClass, OperationError, UnknownWaiter, WaitError};
+use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
+use crate::operation::DescribeJobsSdkError;
+use crate::response::{DescribeJobsResponse, describe_jobs};
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
 /// timings, with a JobExists that keeps polling while the job is not yet visible.
-pub const DEFAULT_MODEL_JSON: &str = include_str!("../../models/batch-waiters.json");
+pub const DEFAULT_MODEL_JSON: &str = include_str!("../models/batch-waiters.json");
 
 /// The operations run-time Batch waiters can call.
 pub const SUPPORTED_OPERATIONS: &[&str] = &["DescribeJobs"];
@@ -34,45 +32,8 @@ static DEFAULT_MODEL: LazyLock<Arc<WaiterModel>> = LazyLock::new(|| {
     )
 });
 
-/// The error type of a DescribeJobs call.
-pub type DescribeJobsSdkError = SdkError<DescribeJobsError, HttpResponse>;
-
 /// How a run-time Batch wait fails.
 pub type BatchWaitError = WaitError<DescribeJobsResponse, DescribeJobsSdkError>;
-
-/// A DescribeJobs response: the typed output, plus the raw JSON the acceptors searched.
-#[derive(Clone, Debug)]
-pub struct DescribeJobsResponse {
-    /// The typed output.
-    pub output: DescribeJobsOutput,
-    /// The HTTP status code.
-    pub status: u16,
-    /// The response body as the service sent it.
-    pub body: Value,
-    document: Document,
-}
-
-impl DescribeJobsResponse {
-    /// The jobs in the response.
-    pub fn jobs(&self) -> &[JobDetail] {
-        self.output.jobs()
-    }
-
-    /// One job by id or ARN (DescribeJobs accepts both).
-    pub fn job(&self, job_id: &str) -> Option<&JobDetail> {
-        self.output.job(job_id)
-    }
-}
-
-/// A waiter name that the model does not define.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Waiter does not exist: {name} (known waiters: {})", .known.join(", "))]
-pub struct UnknownWaiter {
-    /// The name asked for.
-    pub name: String,
-    /// The names the model defines, sorted.
-    pub known: Vec<String>,
-}
 
 /// AWS Batch waiters driven by a waiter model loaded at run time: the Rust counterpart of
 /// Airflow's `BatchWaitersHook`.
@@ -213,20 +174,21 @@ impl BatchWaiters {
     {
         // All three waiters are looked up before any waiting, so a model without one of
         // them fails at once rather than after the first phases.
-        let mut phases = Vec::with_capacity(JOB_PHASES.len());
-        for phase in JOB_PHASES {
+        let phase = |name: &str| {
             let waiter = self
-                .get_waiter(phase)
+                .get_waiter(name)
                 .map_err(|source| JobWaitError::MissingWaiter {
                     job_id: job_id.to_owned(),
                     source,
                 })?;
-            phases.push(RuntimePhase {
+            Ok(RuntimePhase {
                 waiter,
                 job_id: job_id.to_owned(),
-            });
-        }
-        run_job_phases(job_id, phases, options, observer).await
+            })
+        };
+        let [exists, running, complete] = JOB_PHASES;
+        let (exists, running, complete) = (phase(exists)?, phase(running)?, phase(complete)?);
+        run_job_phases(job_id, exists, running, complete, options, observer).await
     }
 }
 
@@ -253,12 +215,6 @@ impl JobPhase for RuntimePhase {
         self.waiter
             .wait_observed([self.job_id.as_str()], observer)
             .await
-    }
-}
-
-impl JobsOutput for DescribeJobsResponse {
-    fn job(&self, job_id: &str) -> Option<&JobDetail> {
-        self.output.job(job_id)
     }
 }
 
@@ -343,41 +299,6 @@ impl BatchWaiter {
         )
         .await
     }
-}
-
-/// Calls DescribeJobs and keeps the raw JSON body next to the typed output.
-async fn describe_jobs(
-    client: &Client,
-    job_ids: Vec<String>,
-) -> Result<DescribeJobsResponse, DescribeJobsSdkError> {
-    let captured = CapturedResponse::default();
-    let output = client
-        .describe_jobs()
-        .set_jobs(Some(job_ids))
-        .customize()
-        .interceptor(captured.clone())
-        .send()
-        .await?;
-    let (status, bytes) = captured.take().ok_or_else(|| {
-        SdkError::construction_failure(
-            "the DescribeJobs response body did not reach the run-time acceptors",
-        )
-    })?;
-    let body = if bytes.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            SdkError::construction_failure(format!(
-                "DescribeJobs returned a body that is not JSON: {e}"
-            ))
-        })?
-    };
-    Ok(DescribeJobsResponse {
-        document: Document::new(&body),
-        output,
-        status,
-        body,
-    })
 }
 
 fn check_operations(model: &WaiterModel) -> Result<(), ModelError> {

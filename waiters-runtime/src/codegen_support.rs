@@ -3,29 +3,11 @@
 //! semantics (`waiters_model::Matcher::matches`), so that typed and run-time waiters
 //! agree by construction.
 
-use std::borrow::Cow;
-
-pub use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-pub use aws_smithy_runtime_api::client::result::SdkError;
-use waiters_model::AcceptorState;
-
-use crate::error::{AcceptorMatch, ErrorClass, OperationError};
+use crate::error::{ErrorClass, OperationError};
 
 /// The HTTP status a successful typed response counts as for `status` matchers (the SDK
 /// does not keep it on the output; AWS JSON services answer 200).
 pub const SUCCESS_STATUS: u16 = 200;
-
-/// A generated acceptor function: whether it matches a response.
-pub type AcceptorFn<O, E> = fn(&Result<O, E>) -> bool;
-
-/// The match of acceptor `index`.
-pub fn matched(index: usize, state: AcceptorState, explanation: &'static str) -> AcceptorMatch {
-    AcceptorMatch {
-        index,
-        state,
-        explanation: Cow::Borrowed(explanation),
-    }
-}
 
 /// The HTTP status and error code of a service error; `None` for failures without a
 /// service answer (timeouts, connection errors), which no acceptor matches.
@@ -310,14 +292,5 @@ mod tests {
         assert!(!expected_int(3i64, 4));
         assert!(expected_float(2i32, 2.0));
         assert!(!expected_float(2.5f64, 2.0));
-    }
-
-    #[test]
-    fn matched_borrows_the_explanation() {
-        let m = matched(2, AcceptorState::Failure, "why");
-        assert_eq!(
-            (m.index, m.state, m.explanation.as_ref()),
-            (2, AcceptorState::Failure, "why")
-        );
     }
 }

@@ -242,3 +242,13 @@ pub trait OperationError {
     /// A one-line description for reasons and logs.
     fn describe(&self) -> String;
 }
+
+/// A waiter name that the model does not define.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Waiter does not exist: {name} (known waiters: {})", .known.join(", "))]
+pub struct UnknownWaiter {
+    /// The name asked for.
+    pub name: String,
+    /// The names the model defines, sorted.
+    pub known: Vec<String>,
+}

@@ -7,10 +7,11 @@ use std::time::Duration;
 use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::{JobDetail, JobStatus};
 
-use crate::batch::{DescribeJobsResponse, DescribeJobsSdkError, UnknownWaiter};
 use crate::config::{DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter};
 use crate::engine::{Attempt, Observer, Waited};
-use crate::error::{FailureReason, WaitError};
+use crate::error::{FailureReason, UnknownWaiter, WaitError};
+use crate::operation::DescribeJobsSdkError;
+use crate::response::DescribeJobsResponse;
 
 /// A DescribeJobs result in which a job can be looked up.
 pub trait JobsOutput: fmt::Debug + 'static {
@@ -26,7 +27,15 @@ impl JobsOutput for DescribeJobsOutput {
     }
 }
 
-/// One phase of `wait_for_job`: a waiter already given the job id.
+impl JobsOutput for DescribeJobsResponse {
+    fn job(&self, job_id: &str) -> Option<&JobDetail> {
+        self.output.job(job_id)
+    }
+}
+
+/// A waiter `wait_for_job` runs as one of its phases, already given the job id: a typed
+/// [`Waiter`](crate::typed::Waiter) on DescribeJobs, or a run-time
+/// [`BatchWaiter`](crate::BatchWaiter).
 pub(crate) trait JobPhase {
     type Output: JobsOutput;
 
@@ -43,18 +52,20 @@ pub(crate) trait JobPhase {
         Obs: Observer<Self::Output, DescribeJobsSdkError>;
 }
 
-/// Airflow's `wait_for_job` over three phase waiters (JobExists, JobRunning, JobComplete):
-/// the initial delay, each phase with its delay drawn once through `phase_delay`, then
-/// the final status check.
-pub(crate) async fn run_job_phases<P, Obs>(
+/// Airflow's `wait_for_job` over its three phase waiters (JobExists, JobRunning,
+/// JobComplete): the initial delay, each phase with its delay drawn once through
+/// `phase_delay`, then the final status check.
+pub(crate) async fn run_job_phases<O, Obs>(
     job_id: &str,
-    phases: Vec<P>,
+    exists: impl JobPhase<Output = O>,
+    running: impl JobPhase<Output = O>,
+    complete: impl JobPhase<Output = O>,
     options: &JobWaitOptions,
     mut observer: Obs,
-) -> Result<JobDetail, JobWaitError<P::Output>>
+) -> Result<JobDetail, JobWaitError<O>>
 where
-    P: JobPhase,
-    Obs: Observer<P::Output, DescribeJobsSdkError>,
+    O: JobsOutput,
+    Obs: Observer<O, DescribeJobsSdkError>,
 {
     let started = tokio::time::Instant::now();
     let initial = match options.initial_delay {
@@ -73,32 +84,14 @@ where
     })
     .await;
 
-    let mut last = None;
-    for mut phase in phases {
-        let config = phase.config_mut();
-        // Airflow draws the jitter once per waiter.
-        config.delay = options.phase_delay.delay(0, config.delay, &options.random);
-        config.max_attempts = options.max_attempts;
-        config.transient_errors = options.transient_errors;
-        config.random = options.random.clone();
-        if let Some(max_wait) = options.max_wait {
-            config.max_wait = Some(max_wait.saturating_sub(started.elapsed()));
-        }
-        let phase_observer =
-            |attempt: &Attempt<'_, P::Output, DescribeJobsSdkError>| observer.on_attempt(attempt);
-        match phase.wait_phase(phase_observer).await {
-            Ok(waited) => last = waited.into_output(),
-            Err(mut error) => {
-                // A phase's deadline is what was left of the caller's: report theirs.
-                if let (FailureReason::MaxWaitExceeded { max_wait, .. }, Some(overall)) =
-                    (&mut error.reason, options.max_wait)
-                {
-                    *max_wait = overall;
-                }
-                return Err(job_failure(job_id, error));
-            }
-        }
-    }
+    let phase = PhaseRun {
+        job_id,
+        options,
+        started,
+    };
+    phase.run(exists, &mut observer).await?;
+    phase.run(running, &mut observer).await?;
+    let last = phase.run(complete, &mut observer).await?;
     let job = last
         .as_ref()
         .and_then(|response| response.job(job_id))
@@ -106,6 +99,51 @@ where
             job_id: job_id.to_owned(),
         })?;
     check_job_status(job_id, job)
+}
+
+/// What every phase of one `wait_for_job` shares.
+struct PhaseRun<'a> {
+    job_id: &'a str,
+    options: &'a JobWaitOptions,
+    started: tokio::time::Instant,
+}
+
+impl PhaseRun<'_> {
+    /// Runs one phase with the options applied; returns its last output.
+    async fn run<P, Obs>(
+        &self,
+        mut phase: P,
+        observer: &mut Obs,
+    ) -> Result<Option<P::Output>, JobWaitError<P::Output>>
+    where
+        P: JobPhase,
+        Obs: Observer<P::Output, DescribeJobsSdkError>,
+    {
+        let options = self.options;
+        let config = phase.config_mut();
+        // Airflow draws the jitter once per waiter.
+        config.delay = options.phase_delay.delay(0, config.delay, &options.random);
+        config.max_attempts = options.max_attempts;
+        config.transient_errors = options.transient_errors;
+        config.random = options.random.clone();
+        if let Some(max_wait) = options.max_wait {
+            config.max_wait = Some(max_wait.saturating_sub(self.started.elapsed()));
+        }
+        let phase_observer =
+            |attempt: &Attempt<'_, P::Output, DescribeJobsSdkError>| observer.on_attempt(attempt);
+        match phase.wait_phase(phase_observer).await {
+            Ok(waited) => Ok(waited.into_output()),
+            Err(mut error) => {
+                // A phase's deadline is what was left of the caller's: report theirs.
+                if let (FailureReason::MaxWaitExceeded { max_wait, .. }, Some(overall)) =
+                    (&mut error.reason, options.max_wait)
+                {
+                    *max_wait = overall;
+                }
+                Err(job_failure(self.job_id, error))
+            }
+        }
+    }
 }
 
 /// The waiters `wait_for_job` runs, in order.

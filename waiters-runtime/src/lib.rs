@@ -26,12 +26,13 @@ mod config;
 pub mod engine;
 mod error;
 mod job;
+pub mod operation;
+mod response;
 mod sdk;
 pub mod typed;
 
 pub use batch::{
-    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, DescribeJobsResponse,
-    DescribeJobsSdkError, SUPPORTED_OPERATIONS, UnknownWaiter,
+    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, SUPPORTED_OPERATIONS,
 };
 pub use config::{
     DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
@@ -39,9 +40,12 @@ pub use config::{
 };
 pub use engine::{Attempt, NoObserver, Observer, Waited};
 pub use error::{
-    AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES, WaitError,
+    AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES,
+    UnknownWaiter, WaitError,
 };
 pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
+pub use operation::DescribeJobsSdkError;
+pub use response::DescribeJobsResponse;
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
 pub use waiters_model as model;

@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use aws_sdk_batch::Client;
 use aws_sdk_batch::config::retry::RetryConfig;
+use aws_sdk_batch::operation::describe_jobs::DescribeJobs;
 use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use waiters_runtime::__private::AcceptorFn;
 use waiters_runtime::model::{Document, Observation, WaiterModel};
+use waiters_runtime::typed::Acceptor;
 use waiters_runtime::{
     AcceptorMatch, BatchWaiters, DescribeJobsSdkError, ErrorClass, FailureReason, OperationError,
     WaiterConfig,
@@ -70,7 +71,7 @@ type Run = fn(Client, WaiterConfig) -> Pin<Box<dyn Future<Output = Outcome>>>;
 struct Typed {
     model: &'static str,
     name: &'static str,
-    acceptors: &'static [AcceptorFn<DescribeJobsOutput, DescribeJobsSdkError>],
+    acceptors: &'static [Acceptor<DescribeJobs>],
     run: Run,
 }
 
@@ -181,7 +182,7 @@ fn check_acceptors(typed: &Response, http: &Http) -> Result<(), TestCaseError> {
             .waiter(waiter.name)
             .expect("the waiter is in its model");
         prop_assert_eq!(definition.acceptors().len(), waiter.acceptors.len());
-        for (index, (typed_fn, acceptor)) in waiter
+        for (index, (typed_acceptor, acceptor)) in waiter
             .acceptors
             .iter()
             .zip(definition.acceptors())
@@ -193,7 +194,7 @@ fn check_acceptors(typed: &Response, http: &Http) -> Result<(), TestCaseError> {
             }
             let runtime = observation.as_ref().is_some_and(|o| acceptor.matches(o));
             prop_assert_eq!(
-                typed_fn(typed),
+                (typed_acceptor.matches)(typed),
                 runtime,
                 "{} acceptor {} ({:?}) on {} {}",
                 waiter.name,

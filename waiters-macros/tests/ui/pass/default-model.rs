@@ -44,7 +44,7 @@ fn main() {
         .max_wait(Duration::from_secs(600))
         .delay(Duration::from_secs(30))
         .max_attempts(5);
-    assert_eq!(waiter.get_jobs(), ["job-1", "job-2"]);
+    assert_eq!(waiter.get_jobs().as_deref(), Some(&["job-1".to_owned(), "job-2".to_owned()][..]));
     assert_eq!(waiter.config().delay, Duration::from_secs(30));
     assert_eq!(waiter.config().max_wait, Some(Duration::from_secs(600)));
     assert_eq!(waiter.config().max_attempts, Some(5));

@@ -14,7 +14,7 @@ fn main() {
     assert_eq!(matched.index, 7);
     assert_eq!(matched.state, AcceptorState::Failure);
     assert_eq!(matched.explanation, "Matched expected service error code: ");
-    assert!(JobExists::acceptor_7(&Ok(DescribeJobsOutput::builder().build())));
+    assert!(JobExistsDefinition::acceptor_7(&Ok(DescribeJobsOutput::builder().build())));
 
     let running = DescribeJobsOutput::builder()
         .jobs(JobDetail::builder().status(JobStatus::Running).build())

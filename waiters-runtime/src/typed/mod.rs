@@ -23,17 +23,21 @@
 //! # Ok(()) }
 //! ```
 
+mod operations;
+mod waiter;
+
+pub use waiter::{Acceptor, Definition, ResponseOf, TypedWaitError, Waiter};
+
 use aws_sdk_batch::Client;
-use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
+use aws_sdk_batch::operation::describe_jobs::{DescribeJobs, DescribeJobsOutput};
 use aws_sdk_batch::types::JobDetail;
 
-use crate::batch::DescribeJobsSdkError;
 use crate::config::WaiterConfig;
 use crate::engine::{Observer, Waited};
-use crate::error::WaitError;
 use crate::job::{JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
+use crate::operation::DescribeJobsSdkError;
 
-crate::waiters!("../models/batch-waiters.json");
+crate::waiters!("models/batch-waiters.json");
 
 /// Airflow's `wait_for_job` on the typed bundled waiters: an initial delay, then
 /// [`JobExists`], [`JobRunning`] and [`JobComplete`] with Airflow's jitter and no attempt
@@ -53,46 +57,32 @@ pub async fn wait_for_job<Obs>(
 where
     Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
 {
-    let phases = vec![
-        TypedPhase::Exists(JobExists::new(client).jobs(job_id)),
-        TypedPhase::Running(JobRunning::new(client).jobs(job_id)),
-        TypedPhase::Complete(JobComplete::new(client).jobs(job_id)),
-    ];
-    run_job_phases(job_id, phases, options, observer).await
+    run_job_phases(
+        job_id,
+        JobExists::new(client).jobs(job_id),
+        JobRunning::new(client).jobs(job_id),
+        JobComplete::new(client).jobs(job_id),
+        options,
+        observer,
+    )
+    .await
 }
 
-/// One of the three typed waiters, as a phase of `wait_for_job`.
-enum TypedPhase {
-    Exists(JobExists),
-    Running(JobRunning),
-    Complete(JobComplete),
-}
-
-impl JobPhase for TypedPhase {
+/// Any typed waiter on DescribeJobs, given its job id, is a phase of `wait_for_job`.
+impl<D: Definition<Operation = DescribeJobs>> JobPhase for Waiter<D> {
     type Output = DescribeJobsOutput;
 
     fn config_mut(&mut self) -> &mut WaiterConfig {
-        match self {
-            Self::Exists(w) => w.config_mut(),
-            Self::Running(w) => w.config_mut(),
-            Self::Complete(w) => w.config_mut(),
-        }
+        Waiter::config_mut(self)
     }
 
     async fn wait_phase<Obs>(
         &self,
         observer: Obs,
-    ) -> Result<
-        Waited<DescribeJobsOutput, DescribeJobsSdkError>,
-        WaitError<DescribeJobsOutput, DescribeJobsSdkError>,
-    >
+    ) -> Result<Waited<DescribeJobsOutput, DescribeJobsSdkError>, TypedWaitError<DescribeJobs>>
     where
         Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
     {
-        match self {
-            Self::Exists(w) => w.wait_observed(observer).await,
-            Self::Running(w) => w.wait_observed(observer).await,
-            Self::Complete(w) => w.wait_observed(observer).await,
-        }
+        self.wait_observed(observer).await
     }
 }
