@@ -13,8 +13,9 @@ use waiters_model::{
 
 use crate::Options;
 use crate::compile::{CompileError, CompiledMatch, Compiler};
+use crate::docs::{doc_text, fenced, inline_code};
 use crate::error::{Problem, ProblemKind};
-use crate::naming::{doc_text, fenced, inline_code, snake_case, suggest, type_name_problem};
+use crate::naming::{snake_case, suggest, type_name_problem};
 use crate::operations::{self, OperationSpec};
 use crate::shapes::ShapeTable;
 

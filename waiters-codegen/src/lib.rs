@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 mod compile;
+mod docs;
 mod error;
 mod expand;
 mod naming;
