@@ -12,7 +12,7 @@ use waiters_model::{
 };
 
 use crate::Options;
-use crate::compile::{CompileError, CompiledMatch, Compiler};
+use crate::compile::{CompileError, CompiledMatch, Compiler, mentions_ident};
 use crate::docs::{doc_text, fenced, inline_code};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::{snake_case, suggest, type_name_problem};
@@ -806,14 +806,6 @@ fn emit_acceptor(
             #body
         }
     }
-}
-
-fn mentions_ident(tokens: &TokenStream, ident: &Ident) -> bool {
-    tokens.clone().into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(i) => &i == ident,
-        proc_macro2::TokenTree::Group(g) => mentions_ident(&g.stream(), ident),
-        _ => false,
-    })
 }
 
 /// `300 s`, `0.5 s`.
