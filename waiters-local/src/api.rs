@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use tracing::debug;
 
 use crate::app::App;
-use crate::jobs::{JobStatus, NewJob, job_definition_name};
+use crate::ids::job_definition_name;
+use crate::jobs::{JobStatus, NewJob};
 use crate::operation::Operation;
 use crate::wire::ApiError;
 

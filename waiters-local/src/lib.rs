@@ -133,6 +133,7 @@ mod app;
 mod clock;
 mod counters;
 mod faults;
+mod ids;
 mod jobs;
 mod operation;
 mod profile;
