@@ -1,5 +1,5 @@
-//! Names: smithy-rs's snake_case and PascalCase, Rust identifier checks, suggestions for
-//! typos, and text that is safe inside generated doc comments.
+//! Names: smithy-rs's snake_case and PascalCase, Rust identifier checks, and suggestions
+//! for typos.
 
 /// Words smithy-rs keeps whole although they mix cases (`IPv4`, `GiB`).
 const COMPLETE_WORDS: [&str; 7] = ["ipv4", "ipv6", "sigv4", "mib", "gib", "kib", "ttl"];
@@ -192,57 +192,6 @@ pub(crate) fn suggest<'a>(
     best.map(|(_, c)| c)
 }
 
-/// Model text made safe for a doc comment: no intra-doc links, HTML tags or bare URLs
-/// that rustdoc would warn about in the user's crate.
-pub(crate) fn doc_text(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('[', "\\[")
-        .replace(']', "\\]")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    escaped
-        .split(' ')
-        .map(|word| {
-            if word.starts_with("http://") || word.starts_with("https://") {
-                format!("<{word}>")
-            } else {
-                word.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A fenced code block holding `text` verbatim, with a fence longer than any run of
-/// backticks inside it.
-pub(crate) fn fenced(language: &str, text: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest.max(2) + 1);
-    format!("{fence}{language}\n{text}\n{fence}")
-}
-
-/// Inline code for `text`: backticks, with spaces and longer delimiters when the text has
-/// backticks of its own (JMESPath literals do).
-pub(crate) fn inline_code(text: &str) -> String {
-    if !text.contains('`') {
-        return format!("`{text}`");
-    }
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let ticks = "`".repeat(longest + 1);
-    format!("{ticks} {text} {ticks}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,25 +276,5 @@ mod tests {
         assert_eq!(suggest("jobid", members), Some("jobId"));
         assert_eq!(suggest("container", members), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
-
-    #[test]
-    fn doc_text_escapes_what_rustdoc_warns_about() {
-        assert_eq!(doc_text("see [x] <b>"), "see \\[x\\] &lt;b&gt;");
-        assert_eq!(
-            doc_text("at https://example.com now"),
-            "at <https://example.com> now"
-        );
-    }
-
-    #[test]
-    fn code_spans_survive_backticks() {
-        assert_eq!(inline_code("jobs[].status"), "`jobs[].status`");
-        assert_eq!(
-            inline_code("length(jobs) == `0`"),
-            "`` length(jobs) == `0` ``"
-        );
-        assert_eq!(fenced("json", "{}"), "```json\n{}\n```");
-        assert_eq!(fenced("", "a ``` b"), "````\na ``` b\n````");
     }
 }

@@ -16,9 +16,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::counters::{Operation, OperationCounters};
+use crate::app::App;
+use crate::counters::OperationCounters;
 use crate::faults::{FaultKind, FaultRule, FaultSchedule};
-use crate::server::App;
+use crate::operation::Operation;
 use crate::wire::json_response;
 
 pub(crate) fn routes() -> Router<Arc<App>> {

@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tracing::debug;
 
-use crate::counters::Operation;
-use crate::jobs::{JobStatus, NewJob, job_definition_name};
-use crate::server::App;
+use crate::app::App;
+use crate::ids::job_definition_name;
+use crate::jobs::{JobStatus, NewJob};
+use crate::operation::Operation;
 use crate::wire::ApiError;
 
 /// DescribeJobs takes at most this many ids.
@@ -326,7 +327,7 @@ fn list_jobs(app: &App, request: ListJobsRequest) -> Result<Value, ApiError> {
     // With a filter, jobStatus is ignored and every status is listed (API reference).
     let status = match (&filter, request.job_status.as_deref()) {
         (Some(_), _) => None,
-        (None, None) => Some(JobStatus::Phase(crate::JobPhase::Running)),
+        (None, None) => Some(JobStatus::Phase(crate::profile::JobPhase::Running)),
         (None, Some(name)) => Some(JobStatus::parse(name).ok_or_else(|| {
             ApiError::Client(format!(
                 "Invalid jobStatus {name}: expected one of {}",

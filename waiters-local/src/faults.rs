@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::clock::ServerClock;
-use crate::counters::Operation;
+use crate::operation::Operation;
 
 /// What an injected fault does to a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -129,16 +129,20 @@
 
 mod admin;
 mod api;
+mod app;
 mod clock;
 mod counters;
 mod faults;
+mod ids;
 mod jobs;
+mod operation;
 mod profile;
 mod server;
 mod wire;
 
-pub use counters::{Counters, Operation, OperationCounters, UnknownOperation};
+pub use counters::{Counters, OperationCounters};
 pub use faults::{FaultError, FaultKind, FaultRule, FaultSchedule, Faults};
+pub use operation::{Operation, UnknownOperation};
 pub use profile::{
     DEFAULT_STATUS_REASON, JobOutcome, JobPhase, JobProfile, ScheduleParameterError, parameter_keys,
 };

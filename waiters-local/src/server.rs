@@ -1,8 +1,9 @@
-//! The server: binding, the request pipeline (counting, faults, latency) and lifecycle.
+//! The server: binding, routing, the request pipeline (counting, faults, latency) and
+//! lifecycle.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_batch::config::{BehaviorVersion, Credentials, Region};
@@ -20,10 +21,13 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 use tracing::{debug, info, warn};
 
+use crate::app::App;
 use crate::clock::ServerClock;
-use crate::counters::{CounterSet, Counters, Operation};
+use crate::counters::Counters;
 use crate::faults::{FaultKind, Faults};
-use crate::jobs::{ArnContext, IdGenerator, JobStore};
+use crate::ids::{ArnContext, IdGenerator};
+use crate::jobs::JobStore;
+use crate::operation::Operation;
 use crate::profile::JobProfile;
 use crate::wire::{ApiError, DropConnection, json_response};
 
@@ -54,40 +58,6 @@ pub enum LocalBatchError {
     /// The bound address could not be read back.
     #[error("cannot read the bound address: {0}")]
     LocalAddr(#[source] std::io::Error),
-}
-
-/// State shared by every request.
-#[derive(Debug)]
-pub(crate) struct App {
-    pub(crate) clock: Arc<ServerClock>,
-    jobs: Mutex<JobStore>,
-    default_profile: Mutex<JobProfile>,
-    pub(crate) faults: Faults,
-    pub(crate) counters: CounterSet,
-}
-
-impl App {
-    pub(crate) fn jobs(&self) -> MutexGuard<'_, JobStore> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn default_profile(&self) -> JobProfile {
-        self.default_profile
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn set_default_profile(&self, profile: JobProfile) {
-        *self
-            .default_profile
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = profile;
-    }
-
-    pub(crate) fn request_id(&self) -> String {
-        self.jobs().next_request_id()
-    }
 }
 
 /// Configures and starts a [`LocalBatch`].
@@ -161,13 +131,11 @@ impl LocalBatchBuilder {
             region: self.region.clone(),
             account_id: self.account_id,
         };
-        let app = Arc::new(App {
-            faults: Faults::new(Arc::clone(&clock)),
+        let app = Arc::new(App::new(
             clock,
-            jobs: Mutex::new(JobStore::new(IdGenerator::new(self.seed), arns)),
-            default_profile: Mutex::new(self.default_profile),
-            counters: CounterSet::default(),
-        });
+            JobStore::new(IdGenerator::new(self.seed), arns),
+            self.default_profile,
+        ));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task = runtime.spawn(accept_loop(listener, router(Arc::clone(&app)), shutdown_rx));
         info!(%local_addr, "waiters-local listening");

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 /// A location inside a waiter model document, written the way people read it:
 /// `waiters.JobComplete.acceptors[1].state`. The document root is written `$`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -258,3 +260,25 @@ impl fmt::Display for ModelError {
 }
 
 impl std::error::Error for ModelError {}
+
+/// How a JSON value is named in problem messages: its type, and the value when it is a
+/// scalar. Shared with the code generator so that both name values alike.
+///
+/// ```
+/// use serde_json::json;
+/// use waiters_model::describe_json;
+///
+/// assert_eq!(describe_json(&json!(1)), "the number 1");
+/// assert_eq!(describe_json(&json!("FAILED")), r#"the string "FAILED""#);
+/// assert_eq!(describe_json(&json!([1, 2])), "an array");
+/// ```
+pub fn describe_json(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", Value::from(s.as_str())),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}

@@ -36,7 +36,7 @@ mod load;
 mod matcher;
 mod model;
 
-pub use error::{JsonPath, ModelError, Problem, ProblemKind};
+pub use error::{JsonPath, ModelError, Problem, ProblemKind, describe_json};
 pub use expression::{Document, Expression};
 pub use matcher::{Observation, json_eq, python_str};
 pub use model::{

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::error::{JsonPath, ModelError, Problem, ProblemKind};
+use crate::error::{JsonPath, ModelError, Problem, ProblemKind, describe_json};
 use crate::expression::Expression;
 use crate::model::{
     Acceptor, AcceptorState, ErrorExpectation, Matcher, WaiterDefinition, WaiterModel,
@@ -17,7 +17,19 @@ const ROOT_FIELDS: &str = "version, waiters";
 const WAITER_FIELDS: &str = "operation, delay, maxAttempts, acceptors, description";
 const ACCEPTOR_FIELDS: &str = "matcher, argument, expected, state";
 
-pub(crate) fn from_str(text: &str) -> Result<WaiterModel, ModelError> {
+impl WaiterModel {
+    /// Loads a model from JSON text, reporting every problem at once.
+    pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        from_str(text)
+    }
+
+    /// Loads a model from a JSON value. The model keeps its own copy.
+    pub fn from_json(document: &Value) -> Result<Self, ModelError> {
+        from_value(document.clone())
+    }
+}
+
+fn from_str(text: &str) -> Result<WaiterModel, ModelError> {
     let document: Value = serde_json::from_str(text).map_err(|e| {
         ModelError::single(
             JsonPath::root(),
@@ -45,7 +57,7 @@ pub(crate) fn from_str(text: &str) -> Result<WaiterModel, ModelError> {
     checker.finish(model)
 }
 
-pub(crate) fn from_value(document: Value) -> Result<WaiterModel, ModelError> {
+fn from_value(document: Value) -> Result<WaiterModel, ModelError> {
     let mut checker = Checker {
         problems: Vec::new(),
     };
@@ -91,7 +103,7 @@ impl Checker {
             path.clone(),
             ProblemKind::WrongType {
                 expected,
-                found: describe(found),
+                found: describe_json(found),
             },
         );
     }
@@ -317,7 +329,7 @@ impl Checker {
                             ProblemKind::ExpectedMismatch {
                                 matcher: "status",
                                 wanted: "an HTTP status code (an integer from 100 to 599)",
-                                found: describe(expected),
+                                found: describe_json(expected),
                             },
                         );
                         return None;
@@ -335,7 +347,7 @@ impl Checker {
                             ProblemKind::ExpectedMismatch {
                                 matcher: "error",
                                 wanted: "an error code string, true or false",
-                                found: describe(other),
+                                found: describe_json(other),
                             },
                         );
                         return None;
@@ -362,18 +374,6 @@ impl Checker {
                 None
             }
         }
-    }
-}
-
-/// How a JSON value is named in messages: its type, and the value when it is short.
-pub(crate) fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {}", Value::from(s.as_str())),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
     }
 }
 

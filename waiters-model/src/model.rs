@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::ModelError;
 use crate::expression::Expression;
-use crate::load;
 
 /// What a matching acceptor means for the wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,17 +180,8 @@ pub struct WaiterModel {
     pub(crate) waiters: BTreeMap<String, WaiterDefinition>,
 }
 
+// `from_json_str` and `from_json` are in `load.rs`, with the checks they run.
 impl WaiterModel {
-    /// Loads a model from JSON text, reporting every problem at once.
-    pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
-        load::from_str(text)
-    }
-
-    /// Loads a model from a JSON value. The model keeps its own copy.
-    pub fn from_json(document: &Value) -> Result<Self, ModelError> {
-        load::from_value(document.clone())
-    }
-
     /// The waiter names, sorted.
     pub fn waiter_names(&self) -> Vec<String> {
         self.waiters.keys().cloned().collect()

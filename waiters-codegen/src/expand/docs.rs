@@ -6,10 +6,10 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use waiters_model::{AcceptorState, ErrorExpectation, Matcher};
 
+use super::markdown::{doc_text, fenced, inline_code};
 use super::plan::{AcceptorPlan, Body, WaiterPlan};
 use super::waiter_path;
-use crate::Options;
-use crate::naming::{doc_text, fenced, inline_code};
+use crate::options::Options;
 
 /// The extension trait's doc.
 pub(super) fn extension_trait_doc(options: &Options, plans: &[WaiterPlan]) -> TokenStream {

@@ -10,8 +10,8 @@ use waiters_model::AcceptorState;
 
 use super::docs::{acceptor_doc, doc, extension_trait_doc, trait_method_doc, waiter_doc};
 use super::plan::{AcceptorPlan, Body, WaiterPlan};
-use crate::Options;
 use crate::compile::mentions_ident;
+use crate::options::Options;
 
 pub(super) fn emit(options: &Options, plans: &[WaiterPlan]) -> TokenStream {
     let runtime = &options.runtime;

@@ -4,13 +4,14 @@
 
 mod docs;
 mod emit;
+mod markdown;
 mod plan;
 
 use proc_macro2::TokenStream;
 use waiters_model::JsonPath;
 
-use crate::Options;
 use crate::error::Problem;
+use crate::options::Options;
 
 /// Checks and compiles a model: the tokens (complete, or a fallback without the broken
 /// parts) and every problem found.

@@ -12,11 +12,11 @@ use waiters_model::{
 };
 
 use super::waiter_path;
-use crate::Options;
 use crate::compile::{CompileError, CompiledMatch, Compiler};
 use crate::error::{Problem, ProblemKind};
 use crate::naming::{snake_case, suggest, type_name_problem};
 use crate::operations::{self, OperationSpec};
+use crate::options::Options;
 use crate::shapes::ShapeTable;
 
 /// What gets generated for one waiter.

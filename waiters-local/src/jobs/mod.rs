@@ -1,17 +1,20 @@
-//! The job store: what was submitted, and what each job looks like at a given server time.
+//! The job store: what was submitted, and each job's lifecycle (its status at a given
+//! server time, terminate and cancel). The documents a job is described by are in
+//! [`documents`].
 //!
 //! Status is never stored: it is derived from the time elapsed since submission and the
 //! job's [`JobProfile`], plus a recorded stop (terminate/cancel) if there was one. That
 //! needs no background task and follows tokio's paused clock.
 
+mod documents;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::clock::ServerClock;
+use crate::ids::{ArnContext, IdGenerator, job_definition_name};
 use crate::profile::{JobOutcome, JobPhase, JobProfile};
 
 /// A Batch `JobStatus`.
@@ -49,118 +52,6 @@ impl JobStatus {
             ])
             .find(|status| status.name() == name)
     }
-}
-
-/// Random identifiers in the formats the real service uses.
-#[derive(Debug)]
-pub(crate) struct IdGenerator {
-    rng: StdRng,
-}
-
-impl IdGenerator {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self {
-            rng: StdRng::seed_from_u64(seed),
-        }
-    }
-
-    /// A version-4 UUID string, as Batch job ids and AWS request ids are.
-    pub(crate) fn uuid(&mut self) -> String {
-        let mut bytes: [u8; 16] = self.rng.random();
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex = hex(&bytes);
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
-    }
-
-    /// 32 hex digits, as ECS task ids are.
-    pub(crate) fn task_id(&mut self) -> String {
-        let bytes: [u8; 16] = self.rng.random();
-        hex(&bytes)
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
-
-/// Naming context for ARNs.
-#[derive(Clone, Debug)]
-pub(crate) struct ArnContext {
-    pub(crate) region: String,
-    pub(crate) account_id: String,
-}
-
-impl ArnContext {
-    /// A queue name becomes its ARN; an ARN is kept.
-    pub(crate) fn job_queue_arn(&self, queue: &str) -> String {
-        if queue.starts_with("arn:") {
-            queue.to_owned()
-        } else {
-            format!(
-                "arn:aws:batch:{}:{}:job-queue/{queue}",
-                self.region, self.account_id
-            )
-        }
-    }
-
-    /// `name` or `name:revision` becomes an ARN (revision 1 when absent); an ARN is kept.
-    pub(crate) fn job_definition_arn(&self, definition: &str) -> String {
-        if definition.starts_with("arn:") {
-            return definition.to_owned();
-        }
-        let with_revision = if definition.contains(':') {
-            definition.to_owned()
-        } else {
-            format!("{definition}:1")
-        };
-        format!(
-            "arn:aws:batch:{}:{}:job-definition/{with_revision}",
-            self.region, self.account_id
-        )
-    }
-
-    fn job_arn(&self, job_id: &str) -> String {
-        format!(
-            "arn:aws:batch:{}:{}:job/{job_id}",
-            self.region, self.account_id
-        )
-    }
-
-    fn task_arn(&self, task_id: &str) -> String {
-        format!(
-            "arn:aws:ecs:{}:{}:task/waiters-local/{task_id}",
-            self.region, self.account_id
-        )
-    }
-
-    fn container_instance_arn(&self, instance_id: &str) -> String {
-        format!(
-            "arn:aws:ecs:{}:{}:container-instance/waiters-local/{instance_id}",
-            self.region, self.account_id
-        )
-    }
-}
-
-/// The name part of a job definition ARN: `.../job-definition/NAME:REV` gives `NAME`.
-pub(crate) fn job_definition_name(definition_arn: &str) -> &str {
-    let tail = definition_arn
-        .rsplit_once("job-definition/")
-        .map_or(definition_arn, |(_, tail)| tail);
-    tail.split_once(':').map_or(tail, |(name, _)| name)
 }
 
 /// What `SubmitJob` hands the store.
@@ -221,24 +112,6 @@ pub(crate) struct Job {
     container_instance_arn: String,
     log_stream_name: String,
     stop: Option<Stop>,
-}
-
-/// A job as seen at one moment.
-struct JobView {
-    status: JobStatus,
-    status_reason: Option<String>,
-    created_at: i64,
-    started_at: Option<i64>,
-    stopped_at: Option<i64>,
-    exit_code: Option<i32>,
-    /// Whether a container task exists yet (from `STARTING` on).
-    has_task: bool,
-    /// Whether the container has started (`RUNNING` reached); it then has a log stream.
-    has_log_stream: bool,
-    /// A finished attempt to report, if the job got as far as a container task.
-    attempt: bool,
-    is_cancelled: bool,
-    is_terminated: bool,
 }
 
 impl Job {
@@ -314,187 +187,6 @@ impl Job {
             phase,
         });
         StopEffect::Stopped
-    }
-
-    fn view(&self, now: Duration, clock: &ServerClock) -> JobView {
-        let profile = &self.spec.profile;
-        let running_from = profile.phase_end(JobPhase::Starting);
-        let created_at = self.created_at(clock);
-        if let Some(stop) = &self.stop {
-            let ran = stop.phase == JobPhase::Running;
-            return JobView {
-                status: JobStatus::Finished(JobOutcome::Failed),
-                status_reason: Some(stop.reason.clone()),
-                created_at,
-                started_at: ran.then(|| self.at_offset(clock, running_from)),
-                stopped_at: Some(self.at_offset(clock, stop.after)),
-                exit_code: None,
-                has_task: stop.phase >= JobPhase::Starting,
-                has_log_stream: ran,
-                attempt: stop.phase >= JobPhase::Starting,
-                is_cancelled: stop.kind == StopKind::Cancelled,
-                is_terminated: stop.kind == StopKind::Terminated,
-            };
-        }
-        let status = self.natural_status(self.elapsed(now));
-        let reached = |phase: JobPhase| match status {
-            JobStatus::Phase(current) => current >= phase,
-            JobStatus::Finished(_) => true,
-        };
-        let finished = matches!(status, JobStatus::Finished(_));
-        JobView {
-            status,
-            status_reason: finished.then(|| profile.status_reason().to_owned()),
-            created_at,
-            started_at: reached(JobPhase::Running).then(|| self.at_offset(clock, running_from)),
-            stopped_at: finished.then(|| self.at_offset(clock, profile.total_duration())),
-            exit_code: finished.then(|| profile.exit_code()),
-            has_task: reached(JobPhase::Starting),
-            has_log_stream: reached(JobPhase::Running),
-            attempt: finished,
-            is_cancelled: false,
-            is_terminated: false,
-        }
-    }
-
-    /// The `JobDetail` document `DescribeJobs` returns.
-    pub(crate) fn detail(&self, now: Duration, clock: &ServerClock) -> Value {
-        let view = self.view(now, clock);
-        let spec = &self.spec;
-        let mut detail = Map::new();
-        detail.insert("jobArn".into(), json!(self.arn));
-        detail.insert("jobName".into(), json!(self.name));
-        detail.insert("jobId".into(), json!(self.id));
-        detail.insert("jobQueue".into(), json!(self.queue_arn));
-        detail.insert("status".into(), json!(view.status.name()));
-        if let Some(share) = &spec.share_identifier {
-            detail.insert("shareIdentifier".into(), json!(share));
-        }
-        if let Some(priority) = spec.scheduling_priority {
-            detail.insert("schedulingPriority".into(), json!(priority));
-        }
-        let attempts = if view.attempt {
-            vec![self.attempt_detail(&view)]
-        } else {
-            Vec::new()
-        };
-        detail.insert("attempts".into(), Value::Array(attempts));
-        if let Some(reason) = &view.status_reason {
-            detail.insert("statusReason".into(), json!(reason));
-        }
-        detail.insert("createdAt".into(), json!(view.created_at));
-        if let Some(retry) = &spec.retry_strategy {
-            detail.insert("retryStrategy".into(), retry.clone());
-        }
-        if let Some(started) = view.started_at {
-            detail.insert("startedAt".into(), json!(started));
-        }
-        if let Some(stopped) = view.stopped_at {
-            detail.insert("stoppedAt".into(), json!(stopped));
-        }
-        detail.insert("dependsOn".into(), Value::Array(spec.depends_on.clone()));
-        detail.insert("jobDefinition".into(), json!(self.definition_arn));
-        detail.insert("parameters".into(), json!(spec.parameters));
-        detail.insert("container".into(), self.container_detail(&view));
-        if let Some(timeout) = &spec.timeout {
-            detail.insert("timeout".into(), timeout.clone());
-        }
-        detail.insert("tags".into(), json!(spec.tags));
-        detail.insert("propagateTags".into(), json!(spec.propagate_tags));
-        detail.insert("platformCapabilities".into(), json!(["EC2"]));
-        detail.insert("eksAttempts".into(), json!([]));
-        detail.insert("isCancelled".into(), json!(view.is_cancelled));
-        detail.insert("isTerminated".into(), json!(view.is_terminated));
-        Value::Object(detail)
-    }
-
-    fn container_detail(&self, view: &JobView) -> Value {
-        let spec = &self.spec;
-        let mut container = Map::new();
-        container.insert("command".into(), json!(spec.command));
-        container.insert("volumes".into(), json!([]));
-        container.insert("environment".into(), Value::Array(spec.environment.clone()));
-        container.insert("mountPoints".into(), json!([]));
-        container.insert("ulimits".into(), json!([]));
-        if let Some(code) = view.exit_code {
-            container.insert("exitCode".into(), json!(code));
-        }
-        if view.has_task {
-            container.insert(
-                "containerInstanceArn".into(),
-                json!(self.container_instance_arn),
-            );
-            container.insert("taskArn".into(), json!(self.task_arn));
-        }
-        if view.has_log_stream {
-            container.insert("logStreamName".into(), json!(self.log_stream_name));
-        }
-        container.insert("networkInterfaces".into(), json!([]));
-        container.insert(
-            "resourceRequirements".into(),
-            Value::Array(spec.resource_requirements.clone()),
-        );
-        container.insert("secrets".into(), json!([]));
-        Value::Object(container)
-    }
-
-    fn attempt_detail(&self, view: &JobView) -> Value {
-        let mut container = Map::new();
-        container.insert(
-            "containerInstanceArn".into(),
-            json!(self.container_instance_arn),
-        );
-        container.insert("taskArn".into(), json!(self.task_arn));
-        if let Some(code) = view.exit_code {
-            container.insert("exitCode".into(), json!(code));
-        }
-        if view.has_log_stream {
-            container.insert("logStreamName".into(), json!(self.log_stream_name));
-        }
-        container.insert("networkInterfaces".into(), json!([]));
-        let mut attempt = Map::new();
-        attempt.insert("container".into(), Value::Object(container));
-        if let Some(started) = view.started_at {
-            attempt.insert("startedAt".into(), json!(started));
-        }
-        if let Some(stopped) = view.stopped_at {
-            attempt.insert("stoppedAt".into(), json!(stopped));
-        }
-        if let Some(reason) = &view.status_reason {
-            attempt.insert("statusReason".into(), json!(reason));
-        }
-        attempt.insert("taskProperties".into(), json!([]));
-        Value::Object(attempt)
-    }
-
-    /// The `JobSummary` document `ListJobs` returns.
-    pub(crate) fn summary(&self, now: Duration, clock: &ServerClock) -> Value {
-        let view = self.view(now, clock);
-        let mut summary = Map::new();
-        summary.insert("jobArn".into(), json!(self.arn));
-        summary.insert("jobId".into(), json!(self.id));
-        summary.insert("jobName".into(), json!(self.name));
-        summary.insert("createdAt".into(), json!(view.created_at));
-        if let Some(share) = &self.spec.share_identifier {
-            summary.insert("shareIdentifier".into(), json!(share));
-        }
-        summary.insert("status".into(), json!(view.status.name()));
-        if let Some(reason) = &view.status_reason {
-            summary.insert("statusReason".into(), json!(reason));
-        }
-        if let Some(started) = view.started_at {
-            summary.insert("startedAt".into(), json!(started));
-        }
-        if let Some(stopped) = view.stopped_at {
-            summary.insert("stoppedAt".into(), json!(stopped));
-        }
-        if let Some(code) = view.exit_code {
-            summary.insert("container".into(), json!({ "exitCode": code }));
-        }
-        summary.insert("jobDefinition".into(), json!(self.definition_arn));
-        summary.insert("isCancelled".into(), json!(view.is_cancelled));
-        summary.insert("isTerminated".into(), json!(view.is_terminated));
-        Value::Object(summary)
     }
 
     pub(crate) fn queue_arn(&self) -> &str {
@@ -596,6 +288,8 @@ impl JobStore {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn store() -> JobStore {

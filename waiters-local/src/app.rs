@@ -1,0 +1,60 @@
+//! The state every request shares: clock, jobs, default schedule, faults and counters. It
+//! has a module of its own so that the server, the Batch operations and the admin routes
+//! use it without importing each other.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::clock::ServerClock;
+use crate::counters::CounterSet;
+use crate::faults::Faults;
+use crate::jobs::JobStore;
+use crate::profile::JobProfile;
+
+/// State shared by every request.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) clock: Arc<ServerClock>,
+    jobs: Mutex<JobStore>,
+    default_profile: Mutex<JobProfile>,
+    pub(crate) faults: Faults,
+    pub(crate) counters: CounterSet,
+}
+
+impl App {
+    /// A server's state with no faults, zeroed counters and the given jobs.
+    pub(crate) fn new(
+        clock: Arc<ServerClock>,
+        jobs: JobStore,
+        default_profile: JobProfile,
+    ) -> Self {
+        Self {
+            faults: Faults::new(Arc::clone(&clock)),
+            clock,
+            jobs: Mutex::new(jobs),
+            default_profile: Mutex::new(default_profile),
+            counters: CounterSet::default(),
+        }
+    }
+
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, JobStore> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn default_profile(&self) -> JobProfile {
+        self.default_profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_default_profile(&self, profile: JobProfile) {
+        *self
+            .default_profile
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = profile;
+    }
+
+    pub(crate) fn request_id(&self) -> String {
+        self.jobs().next_request_id()
+    }
+}
