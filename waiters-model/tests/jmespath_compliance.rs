@@ -126,9 +126,12 @@ fn from_cargo_home() -> Result<PathBuf, String> {
     })
 }
 
+/// A way to find the jmespath package directory.
+type Finder = fn() -> Result<PathBuf, String>;
+
 fn compliance_dir() -> (PathBuf, &'static str) {
     let mut tried = Vec::new();
-    let ways: [(fn() -> Result<PathBuf, String>, &'static str); 2] = [
+    let ways: [(Finder, &'static str); 2] = [
         (from_cargo_metadata, "cargo metadata"),
         (from_cargo_home, "CARGO_HOME"),
     ];
