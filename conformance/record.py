@@ -1069,6 +1069,27 @@ def summarize(files, skipped):
         print(f"  {line}")
 
 
+MISSING = "<missing>"
+
+
+def differing_leaves(a, b, where=""):
+    """The innermost places where two JSON values differ, as (path, a, b)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(a.keys() | b.keys()):
+            if a.get(k, MISSING) != b.get(k, MISSING):
+                out += differing_leaves(a.get(k, MISSING), b.get(k, MISSING),
+                                        f"{where}.{k}" if where else k)
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                out += differing_leaves(x, y, f"{where}[{i}]")
+        return out
+    return [(where, a, b)]
+
+
 def diff(committed_dir, fresh_dir):
     """Compare two vector directories; print a summary of what differs. True when equal."""
     names = sorted({os.path.basename(p) for d in (committed_dir, fresh_dir)
@@ -1108,11 +1129,9 @@ def diff(committed_dir, fresh_dir):
             if len(ids) > 5:
                 print(f"  ... and {len(ids) - 5} more {label}")
         for vid in changed[:3]:
-            a, b = old_vectors[vid], new_vectors[vid]
-            fields = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-            for field in fields:
-                print(f"  {vid}: {field}: committed {json.dumps(a.get(field))[:200]}")
-                print(f"  {vid}: {field}: recorded  {json.dumps(b.get(field))[:200]}")
+            for where, a, b in differing_leaves(old_vectors[vid], new_vectors[vid])[:4]:
+                print(f"  {vid}: {where}: committed {json.dumps(a)[:160]}")
+                print(f"  {vid}: {where}: recorded  {json.dumps(b)[:160]}")
         if texts[0] and not (added or removed or changed or head_keys):
             print("  (same content, different formatting)")
     return equal
