@@ -465,10 +465,13 @@ struct Observed {
     elapsed: Duration,
 }
 
+/// How a wait ended; `started` is when it started (on the paused clock).
 fn observe<O, E>(
     result: Result<Waited<O, E>, WaitError<O, E>>,
+    started: Instant,
     last: impl Fn(&Result<O, E>) -> Last,
 ) -> Observed {
+    let elapsed = started.elapsed();
     match result {
         Ok(waited) => Observed {
             outcome: "success",
@@ -479,7 +482,7 @@ fn observe<O, E>(
             matched: None,
             acceptor: Some(waited.acceptor.index),
             last: Some(last(&waited.response)),
-            elapsed: waited.elapsed,
+            elapsed,
         },
         Err(error) => Observed {
             outcome: "failure",
@@ -490,7 +493,7 @@ fn observe<O, E>(
             matched: None,
             acceptor: error.acceptor().map(|a| a.index),
             last: error.last_response().map(last),
-            elapsed: error.elapsed(),
+            elapsed,
         },
     }
 }
@@ -678,6 +681,7 @@ async fn run_engine(model: &WaiterModel, vector: &Vector, config: &WaiterConfig)
         })
     };
     let mut seen = Seen::new();
+    let started = Instant::now();
     let result = engine::wait(
         vector.waiter.clone(),
         config,
@@ -686,7 +690,7 @@ async fn run_engine(model: &WaiterModel, vector: &Vector, config: &WaiterConfig)
         |attempt: &Attempt<'_, ScriptOutput, ScriptError>| record_attempt(&mut seen, attempt),
     )
     .await;
-    let observed = observe(result, |response| match response {
+    let observed = observe(result, started, |response| match response {
         Ok(output) => Last::Body(output.body.clone()),
         Err(error) => Last::of_error(error),
     });
@@ -748,12 +752,13 @@ async fn run_batch_waiters(model: &Value, vector: &Vector, botocore_config: bool
         );
     }
     let mut seen = Seen::new();
+    let started = Instant::now();
     let result = waiter
         .wait_observed(vector.jobs.clone(), |attempt: &Attempt<'_, _, _>| {
             record_attempt(&mut seen, attempt)
         })
         .await;
-    let observed = observe(result, |response| match response {
+    let observed = observe(result, started, |response| match response {
         Ok(r) => Last::Body(r.body.clone()),
         Err(e) => Last::of_error(e),
     });
@@ -783,7 +788,8 @@ macro_rules! run_typed {
         if $botocore {
             waiter = waiter.transient_errors(TransientRetry::Disabled);
         }
-        observe(waiter.wait().await, |response| match response {
+        let started = Instant::now();
+        observe(waiter.wait().await, started, |response| match response {
             Ok(output) => Last::JobIds(
                 output
                     .jobs()
