@@ -339,7 +339,7 @@ def same(a, b):
     return all(a.get(k) == b.get(k) for k in COMPARED)
 
 
-def ours(result):
+def comparable(result):
     return {k: result[k] for k in COMPARED if k in result}
 
 
@@ -382,7 +382,8 @@ class Recorder:
         plain = None if load_error else simulate(model, waiter, responses, config, ())
         if plain is not None and not same(plain, botocore_result):
             self.problems.append(f"{vid}: simulate() without rules differs from botocore:\n"
-                                 f"  botocore {ours(botocore_result)}\n  simulate {ours(plain)}")
+                                 f"  botocore {comparable(botocore_result)}\n"
+                                 f"  simulate {comparable(plain)}")
         if load_error is not None:
             vector["deviation"] = {
                 "kinds": ["validation"],
@@ -400,7 +401,7 @@ class Recorder:
                 vector["deviation"] = {
                     "kinds": kinds,
                     "readme": [README_ITEMS[k][0] for k in kinds],
-                    "ours": ours(mine),
+                    "ours": comparable(mine),
                 }
             default = simulate(model, waiter, responses, config,
                                BOTOCORE_CONFIG_RULES + ("transient-errors",))
@@ -408,7 +409,7 @@ class Recorder:
                 vector["default_config"] = {
                     "kinds": ["transient-errors"],
                     "readme": [README_ITEMS["transient-errors"][0]],
-                    "ours": ours(default),
+                    "ours": comparable(default),
                 }
         file["vectors"].append(vector)
         return vector
