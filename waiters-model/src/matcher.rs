@@ -158,16 +158,47 @@ pub fn python_str(value: &Value) -> String {
     }
 }
 
+/// Python's `repr` of a `str`: single quotes unless the text has a single quote and no
+/// double quote, backslash escapes for the quote, backslashes and what Python does not
+/// print (control characters and the Unicode line and paragraph separators).
+fn python_string_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if u32::from(c) < 0x20 || (0x7f..=0xa0).contains(&u32::from(c)) => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 fn python_repr(value: &Value) -> String {
     match value {
         Value::Null => "None".to_owned(),
         Value::Bool(true) => "True".to_owned(),
         Value::Bool(false) => "False".to_owned(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            let escaped = s.replace('\\', "\\\\").replace('\'', "\\'");
-            format!("'{escaped}'")
-        }
+        Value::String(s) => python_string_repr(s),
         Value::Array(items) => {
             let items: Vec<String> = items.iter().map(python_repr).collect();
             format!("[{}]", items.join(", "))
@@ -175,7 +206,7 @@ fn python_repr(value: &Value) -> String {
         Value::Object(members) => {
             let members: Vec<String> = members
                 .iter()
-                .map(|(k, v)| format!("'{k}': {}", python_repr(v)))
+                .map(|(k, v)| format!("{}: {}", python_string_repr(k), python_repr(v)))
                 .collect();
             format!("{{{}}}", members.join(", "))
         }

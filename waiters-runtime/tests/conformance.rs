@@ -70,16 +70,6 @@ const DEVIATIONS: [(&str, u32, &str); 5] = [
 /// differs, so that a fix shows up here, and prints them.
 const UNDOCUMENTED: &[(&str, &str)] = &[
     (
-        "handwritten/path-explanation-quote-in-list",
-        "the explanation shows an `expected` list holding a string with a single quote as \
-         ['it\\'s'] where botocore (Python's repr) writes [\"it's\"]",
-    ),
-    (
-        "handwritten/path-explanation-newline-in-list",
-        "the explanation shows a string with a newline inside an `expected` list with the raw \
-         newline where botocore (Python's repr) writes \\n",
-    ),
-    (
         "handwritten/path-ordering-on-strings",
         "`<`, `<=`, `>`, `>=` between two strings: botocore's jmespath (1.1) compares them \
          (`name > 'a'` is true for \"b\"); the jmespath crate gives null, as the JMESPath \
