@@ -15,6 +15,7 @@ use crate::engine::{self, NoObserver, Observer, Waited};
 use crate::error::{AcceptorMatch, ErrorClass, OperationError, UnknownWaiter, WaitError};
 use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
 use crate::operation::DescribeJobsSdkError;
+use crate::poller::JobPoller;
 use crate::response::{DescribeJobsResponse, describe_jobs};
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
@@ -70,6 +71,7 @@ pub type BatchWaitError = WaitError<DescribeJobsResponse, DescribeJobsSdkError>;
 pub struct BatchWaiters {
     client: Client,
     model: Arc<WaiterModel>,
+    poller: Option<JobPoller>,
 }
 
 impl BatchWaiters {
@@ -78,6 +80,7 @@ impl BatchWaiters {
         Self {
             client,
             model: DEFAULT_MODEL.clone(),
+            poller: None,
         }
     }
 
@@ -100,6 +103,7 @@ impl BatchWaiters {
         Ok(Self {
             client,
             model: Arc::new(model),
+            poller: None,
         })
     }
 
@@ -129,6 +133,13 @@ impl BatchWaiters {
         &self.client
     }
 
+    /// Makes every waiter from now on (and `wait_for_job`) call DescribeJobs through
+    /// `poller`, merged with other waits' (see [`JobPoller`]).
+    pub fn with_poller(mut self, poller: JobPoller) -> Self {
+        self.poller = Some(poller);
+        self
+    }
+
     /// A new waiter; its `config` starts from the model and is yours to change.
     pub fn get_waiter(&self, name: &str) -> Result<BatchWaiter, UnknownWaiter> {
         let definition = self.model.waiter(name).ok_or_else(|| UnknownWaiter {
@@ -139,6 +150,7 @@ impl BatchWaiters {
             config: WaiterConfig::new(definition.delay(), Some(definition.max_attempts())),
             definition: definition.clone(),
             client: self.client.clone(),
+            poller: self.poller.clone(),
         })
     }
 
@@ -175,12 +187,15 @@ impl BatchWaiters {
         // All three waiters are looked up before any waiting, so a model without one of
         // them fails at once rather than after the first phases.
         let phase = |name: &str| {
-            let waiter = self
-                .get_waiter(name)
-                .map_err(|source| JobWaitError::MissingWaiter {
-                    job_id: job_id.to_owned(),
-                    source,
-                })?;
+            let mut waiter =
+                self.get_waiter(name)
+                    .map_err(|source| JobWaitError::MissingWaiter {
+                        job_id: job_id.to_owned(),
+                        source,
+                    })?;
+            if let Some(poller) = &options.poller {
+                waiter = waiter.poller(poller);
+            }
             Ok(RuntimePhase {
                 waiter,
                 job_id: job_id.to_owned(),
@@ -225,9 +240,22 @@ pub struct BatchWaiter {
     pub config: WaiterConfig,
     definition: WaiterDefinition,
     client: Client,
+    poller: Option<JobPoller>,
 }
 
 impl BatchWaiter {
+    /// Makes this waiter's calls through `poller`, merged with other waits' (see
+    /// [`JobPoller`]); the responses it sees hold only its own jobs.
+    pub fn poller(mut self, poller: &JobPoller) -> Self {
+        self.poller = Some(poller.clone());
+        self
+    }
+
+    /// The shared poller this waiter's calls go through, if any.
+    pub fn get_poller(&self) -> Option<&JobPoller> {
+        self.poller.as_ref()
+    }
+
     /// The waiter's name.
     pub fn name(&self) -> &str {
         self.definition.name()
@@ -290,14 +318,17 @@ impl BatchWaiter {
                 explanation: explanations[index].clone().into(),
             })
         };
-        engine::wait(
-            self.definition.name().to_owned(),
-            &self.config,
-            || describe_jobs(&self.client, job_ids.clone()),
-            classify,
-            observer,
-        )
-        .await
+        let name = self.definition.name().to_owned();
+        match &self.poller {
+            Some(poller) => {
+                let calls = poller.register(job_ids);
+                engine::wait(name, &self.config, calls, classify, observer).await
+            }
+            None => {
+                let calls = || describe_jobs(&self.client, job_ids.clone());
+                engine::wait(name, &self.config, calls, classify, observer).await
+            }
+        }
     }
 }
 

@@ -79,9 +79,43 @@ impl<O, E> Observer<O, E> for NoObserver {
     fn on_attempt(&mut self, _: &Attempt<'_, O, E>) {}
 }
 
+/// How a wait makes its calls: any `FnMut() -> impl Future` closure, or a caller that also
+/// wants to know when the next call is due (the shared poller, which can then fetch a
+/// wait's result together with others' a little early).
+pub trait Call<O, E> {
+    /// The future of one call.
+    type Fut: Future<Output = Result<O, E>>;
+    /// The future of one sleep.
+    type Sleep: Future<Output = ()>;
+
+    /// Makes one call.
+    fn call(&mut self) -> Self::Fut;
+
+    /// Sleeps until the next call, due at `at`; returning earlier makes the call earlier
+    /// (the shared poller does, when it fetched this wait's answer with others' already).
+    fn sleep_until(&mut self, at: Instant) -> Self::Sleep;
+}
+
+impl<O, E, F, Fut> Call<O, E> for F
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+{
+    type Fut = Fut;
+    type Sleep = tokio::time::Sleep;
+
+    fn call(&mut self) -> Fut {
+        self()
+    }
+
+    fn sleep_until(&mut self, at: Instant) -> tokio::time::Sleep {
+        tokio::time::sleep_until(at)
+    }
+}
+
 /// Runs a wait.
 ///
-/// - `operation` makes one call; the first call is immediate and the engine sleeps only
+/// - `operation` makes one call (a closure, or any [`Call`]); the first call is immediate and the engine sleeps only
 ///   between calls.
 /// - `classify` returns the first acceptor (in model order) that matches a response.
 /// - A `success` match returns; a `failure` match fails; a `retry` match or an unmatched
@@ -90,7 +124,7 @@ impl<O, E> Observer<O, E> for NoObserver {
 /// - The attempt budget and the `max_wait` deadline end the wait with the last response.
 ///
 /// Dropping the returned future cancels the wait: no further calls are made.
-pub async fn wait<O, E, Op, Fut, C, Obs>(
+pub async fn wait<O, E, Op, C, Obs>(
     waiter: impl Into<Cow<'static, str>>,
     config: &WaiterConfig,
     mut operation: Op,
@@ -98,8 +132,7 @@ pub async fn wait<O, E, Op, Fut, C, Obs>(
     mut observer: Obs,
 ) -> Result<Waited<O, E>, WaitError<O, E>>
 where
-    Op: FnMut() -> Fut,
-    Fut: Future<Output = Result<O, E>>,
+    Op: Call<O, E>,
     C: Fn(&Result<O, E>) -> Option<AcceptorMatch>,
     E: OperationError,
     Obs: Observer<O, E>,
@@ -129,8 +162,10 @@ where
         // No call starts at or after the deadline, and none runs past it.
         let response = match deadline {
             Some(deadline) if Instant::now() >= deadline => None,
-            Some(deadline) => tokio::time::timeout_at(deadline, operation()).await.ok(),
-            None => Some(operation().await),
+            Some(deadline) => tokio::time::timeout_at(deadline, operation.call())
+                .await
+                .ok(),
+            None => Some(operation.call().await),
         };
         let Some(response) = response else {
             return Err(fail(
@@ -245,7 +280,11 @@ where
                 last_response,
             ));
         }
-        tokio::time::sleep(sleep).await;
+        match Instant::now().checked_add(sleep) {
+            Some(wake) => operation.sleep_until(wake).await,
+            // Too far to represent: tokio sleeps "forever" without overflowing.
+            None => tokio::time::sleep(sleep).await,
+        }
     }
 }
 

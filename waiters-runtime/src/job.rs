@@ -11,6 +11,7 @@ use crate::config::{DelayStrategy, RandomSource, TransientRetry, WaiterConfig, a
 use crate::engine::{Attempt, Observer, Waited};
 use crate::error::{FailureReason, UnknownWaiter, WaitError};
 use crate::operation::DescribeJobsSdkError;
+use crate::poller::JobPoller;
 use crate::response::DescribeJobsResponse;
 
 /// A DescribeJobs result in which a job can be looked up.
@@ -167,6 +168,9 @@ pub struct JobWaitOptions {
     pub transient_errors: TransientRetry,
     /// Where the jitter comes from.
     pub random: RandomSource,
+    /// A shared poller for the DescribeJobs calls of every phase (see
+    /// [`JobPoller`](crate::JobPoller)); `None` calls for this job alone.
+    pub poller: Option<JobPoller>,
 }
 
 impl Default for JobWaitOptions {
@@ -178,6 +182,7 @@ impl Default for JobWaitOptions {
             phase_delay: DelayStrategy::airflow_jitter(),
             transient_errors: TransientRetry::default(),
             random: RandomSource::default(),
+            poller: None,
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod engine;
 mod error;
 mod job;
 pub mod operation;
+pub mod poller;
 mod response;
 mod sdk;
 pub mod typed;
@@ -38,13 +39,14 @@ pub use config::{
     DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
     exponential_delay,
 };
-pub use engine::{Attempt, NoObserver, Observer, Waited};
+pub use engine::{Attempt, Call, NoObserver, Observer, Waited};
 pub use error::{
     AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES,
     UnknownWaiter, WaitError,
 };
 pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
 pub use operation::DescribeJobsSdkError;
+pub use poller::{JobPoller, PollerStats};
 pub use response::DescribeJobsResponse;
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.

@@ -57,11 +57,22 @@ pub async fn wait_for_job<Obs>(
 where
     Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
 {
+    fn phase<D: Definition<Operation = DescribeJobs>>(
+        waiter: Waiter<D>,
+        job_id: &str,
+        options: &JobWaitOptions,
+    ) -> Waiter<D> {
+        let waiter = waiter.jobs(job_id);
+        match &options.poller {
+            Some(poller) => waiter.poller(poller),
+            None => waiter,
+        }
+    }
     run_job_phases(
         job_id,
-        JobExists::new(client).jobs(job_id),
-        JobRunning::new(client).jobs(job_id),
-        JobComplete::new(client).jobs(job_id),
+        phase(JobExists::new(client), job_id, options),
+        phase(JobRunning::new(client), job_id, options),
+        phase(JobComplete::new(client), job_id, options),
         options,
         observer,
     )

@@ -4,9 +4,11 @@
 
 use aws_sdk_batch::Client;
 use aws_sdk_batch::operation;
+use aws_sdk_batch::operation::describe_jobs::DescribeJobs;
 
 use crate::operation::{Operation, Response};
-use crate::typed::waiter::{Definition, Waiter};
+use crate::poller::{JobPoller, TypedCall};
+use crate::typed::waiter::{Definition, PooledCall, Route, Waiter};
 
 /// One block per operation: its SDK module and types, then one line per input member:
 /// `name(setter argument) / set_name(Option<stored>) / get_name, "what it is";`.
@@ -53,6 +55,27 @@ macro_rules! batch_operations {
             }
         )*}
     )*};
+}
+
+/// DescribeJobs waits can share calls through a [`JobPoller`].
+impl<D: Definition<Operation = DescribeJobs>> Waiter<D, DescribeJobs> {
+    /// Makes this wait's calls through `poller`, merged with other waits' (see
+    /// [`JobPoller`]); the outputs it sees hold only its own jobs.
+    pub fn poller(mut self, poller: &JobPoller) -> Self {
+        self.route = Some(Route {
+            poller: poller.clone(),
+            calls: |poller, input| {
+                let ids = input.get_jobs().clone().unwrap_or_default();
+                PooledCall(Box::new(TypedCall::new(poller.register(ids), |r| r.output)))
+            },
+        });
+        self
+    }
+
+    /// The shared poller this wait's calls go through, if any.
+    pub fn get_poller(&self) -> Option<&JobPoller> {
+        self.route.as_ref().map(|route| &route.poller)
+    }
 }
 
 batch_operations! {

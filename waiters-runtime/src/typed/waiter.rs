@@ -11,9 +11,10 @@ use aws_sdk_batch::Client;
 use waiters_model::AcceptorState;
 
 use crate::config::{DelayStrategy, TransientRetry, WaiterConfig};
-use crate::engine::{self, NoObserver, Observer, Waited};
+use crate::engine::{self, Call, NoObserver, Observer, Waited};
 use crate::error::{AcceptorMatch, WaitError};
 use crate::operation::{CallError, Operation, Response};
+use crate::poller::JobPoller;
 
 /// What `waiters!` generates for one waiter of a model: the operation it polls, the
 /// model's values and the acceptors compiled to Rust. Everything else is [`Waiter`]'s.
@@ -112,7 +113,51 @@ pub struct Waiter<D: Definition<Operation = Op>, Op: Operation = <D as Definitio
     client: Client,
     pub(crate) input: Op::Input,
     config: WaiterConfig,
+    /// The shared poller its calls go through, when one was given.
+    pub(crate) route: Option<Route<Op>>,
     definition: PhantomData<fn() -> D>,
+}
+
+/// How a wait's calls go through a shared poller (set by the operation's `poller`
+/// setter, which only DescribeJobs has).
+pub(crate) struct Route<Op: Operation> {
+    pub(crate) poller: JobPoller,
+    pub(crate) calls: fn(&JobPoller, &Op::Input) -> PooledCall<Op>,
+}
+
+impl<Op: Operation> Clone for Route<Op> {
+    fn clone(&self) -> Self {
+        Self {
+            poller: self.poller.clone(),
+            calls: self.calls,
+        }
+    }
+}
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A [`Call`] whose futures are boxed, so that calls of any kind fit one type.
+type DynCall<Op> = dyn Call<
+        <Op as Operation>::Output,
+        CallError<Op>,
+        Fut = BoxFuture<Response<Op>>,
+        Sleep = BoxFuture<()>,
+    > + Send;
+
+/// A wait's calls through a shared poller, whatever the operation's output type.
+pub(crate) struct PooledCall<Op: Operation>(pub(crate) Box<DynCall<Op>>);
+
+impl<Op: Operation> Call<Op::Output, CallError<Op>> for PooledCall<Op> {
+    type Fut = BoxFuture<Response<Op>>;
+    type Sleep = BoxFuture<()>;
+
+    fn call(&mut self) -> Self::Fut {
+        self.0.call()
+    }
+
+    fn sleep_until(&mut self, at: tokio::time::Instant) -> Self::Sleep {
+        self.0.sleep_until(at)
+    }
 }
 
 impl<D: Definition<Operation = Op>, Op: Operation> Clone for Waiter<D, Op> {
@@ -121,6 +166,7 @@ impl<D: Definition<Operation = Op>, Op: Operation> Clone for Waiter<D, Op> {
             client: self.client.clone(),
             input: self.input.clone(),
             config: self.config.clone(),
+            route: self.route.clone(),
             definition: PhantomData,
         }
     }
@@ -132,6 +178,7 @@ impl<D: Definition<Operation = Op>, Op: Operation> fmt::Debug for Waiter<D, Op> 
             .field("name", &D::NAME)
             .field("input", &self.input)
             .field("config", &self.config)
+            .field("poller", &self.route.as_ref().map(|r| &r.poller))
             .finish_non_exhaustive()
     }
 }
@@ -159,6 +206,7 @@ impl<D: Definition<Operation = Op>, Op: Operation> Waiter<D, Op> {
             client: client.clone(),
             input: Op::Input::default(),
             config: Self::default_config(),
+            route: None,
             definition: PhantomData,
         }
     }
@@ -271,14 +319,16 @@ impl<D: Definition<Operation = Op>, Op: Operation> Waiter<D, Op> {
     where
         Obs: Observer<Op::Output, CallError<Op>>,
     {
-        engine::wait(
-            D::NAME,
-            &self.config,
-            || Op::send(&self.client, &self.input),
-            Self::classify,
-            observer,
-        )
-        .await
+        match &self.route {
+            Some(route) => {
+                let calls = (route.calls)(&route.poller, &self.input);
+                engine::wait(D::NAME, &self.config, calls, Self::classify, observer).await
+            }
+            None => {
+                let calls = || Op::send(&self.client, &self.input);
+                engine::wait(D::NAME, &self.config, calls, Self::classify, observer).await
+            }
+        }
     }
 }
 

@@ -1,0 +1,334 @@
+//! The shared DescribeJobs poller: many waits on jobs, few calls.
+//!
+//! Every wait that goes through a [`JobPoller`] asks it, instead of the service, for its
+//! jobs when a call is due. The poller merges what is due at about the same time into
+//! DescribeJobs calls of at most 100 ids (each id asked once), and gives every wait a
+//! response holding only the jobs it asked for, so its acceptors, attempts, reasons and
+//! last response are what polling alone would give. A wait keeps its own delay, jitter,
+//! attempt budget and deadline.
+//!
+//! - **Early, never late.** When a call goes out, waits whose next call is due within
+//!   [`JobPoller::tolerance`] (5 s by default, and never more than half of that wait's
+//!   sleep) are answered by it too: their call comes that much early. A wait is late only
+//!   by the round trip of a call already in flight.
+//! - **Errors.** A throttling, 5xx, timeout or connection error reaches every wait of the
+//!   call, which handles it as it would alone (backoff, one attempt each). Any other error
+//!   on a call for several waits splits the call in halves, until the wait it belongs to
+//!   is found: one bad id never fails the others' waits.
+//! - **Pace.** An optional calls-per-second limit for the whole poller; throttling from
+//!   the service lowers the pace of every wait together, and successful calls raise it
+//!   again.
+//! - **Lifetime.** Dropping a wait removes its ids at once; with no wait left, no call is
+//!   made and no task remains.
+//!
+//! ```no_run
+//! # async fn run(client: aws_sdk_batch::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use waiters_runtime::{JobPoller, JobWaitOptions, typed};
+//!
+//! let poller = JobPoller::new(&client).rate_limit(5.0);
+//! let options = JobWaitOptions { poller: Some(poller.clone()), ..JobWaitOptions::default() };
+//! let waits = ["job-1", "job-2", "job-3"]
+//!     .map(|id| typed::wait_for_job(&client, id, &options, waiters_runtime::NoObserver));
+//! for result in futures_util::future::join_all(waits).await {
+//!     println!("{:?}", result.map(|job| job.status().cloned()));
+//! }
+//! println!("{} DescribeJobs calls", poller.stats().calls);
+//! # Ok(()) }
+//! ```
+
+mod rate;
+mod round;
+mod share;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use aws_sdk_batch::Client;
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::engine::Call;
+use crate::operation::DescribeJobsSdkError;
+use crate::response::DescribeJobsResponse;
+use rate::RateLimiter;
+
+/// DescribeJobs takes at most this many job ids.
+pub const MAX_IDS_PER_CALL: usize = 100;
+
+/// The default [`JobPoller::tolerance`].
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5);
+
+/// A shared DescribeJobs poller; clones share it. See the [module docs](self).
+#[derive(Clone)]
+pub struct JobPoller {
+    shared: Arc<Shared>,
+}
+
+/// What a poller has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollerStats {
+    /// DescribeJobs calls made (including those of split calls).
+    pub calls: u64,
+    /// Rounds: times the poller gathered due waits and called for them.
+    pub rounds: u64,
+    /// Job ids asked for, over all calls.
+    pub ids: u64,
+    /// Responses handed to waits (a wait's attempt served by a shared call).
+    pub served: u64,
+    /// Calls the service throttled.
+    pub throttled: u64,
+    /// Calls split after an error that was not transient.
+    pub splits: u64,
+    /// The most ids in one call.
+    pub max_ids_in_a_call: u64,
+}
+
+struct Shared {
+    client: Client,
+    tolerance: Duration,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    next_key: u64,
+    waits: HashMap<u64, Entry>,
+    /// The task running rounds, while there is one.
+    round: Option<AbortHandle>,
+    limiter: Option<RateLimiter>,
+    stats: PollerStats,
+}
+
+/// One wait registered with the poller.
+struct Entry {
+    ids: Arc<[String]>,
+    /// When its next call is due, and how early it may come.
+    due: Option<(Instant, Duration)>,
+    /// Its call, waiting for a round.
+    request: Option<oneshot::Sender<Answer>>,
+    /// An answer that came early, kept until its call.
+    early: Option<Answer>,
+    /// Ends its current sleep when an early answer arrives.
+    wake: Option<oneshot::Sender<()>>,
+}
+
+type Answer = Result<DescribeJobsResponse, DescribeJobsSdkError>;
+
+impl JobPoller {
+    /// A poller calling DescribeJobs on `client`, with the default tolerance and no rate
+    /// limit.
+    pub fn new(client: &Client) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                client: client.clone(),
+                tolerance: DEFAULT_TOLERANCE,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// How early a wait's call may come so that it shares a call with others (never more
+    /// than half of that wait's sleep). Zero merges only calls due at the same instant.
+    /// Set it before the first wait.
+    pub fn tolerance(self, tolerance: Duration) -> Self {
+        self.rebuild(|shared| shared.tolerance = tolerance)
+    }
+
+    /// At most `calls_per_second` DescribeJobs calls (for every wait together). Set it
+    /// before the first wait; a value that is not positive and finite means no limit.
+    pub fn rate_limit(self, calls_per_second: f64) -> Self {
+        let limit =
+            (calls_per_second.is_finite() && calls_per_second > 0.0).then_some(calls_per_second);
+        self.lock().limiter = Some(RateLimiter::new(limit));
+        self
+    }
+
+    /// What the poller has done so far.
+    pub fn stats(&self) -> PollerStats {
+        self.lock().stats
+    }
+
+    /// Waits registered now.
+    pub fn waits(&self) -> usize {
+        self.lock().waits.len()
+    }
+
+    /// The client the poller calls.
+    pub fn client(&self) -> &Client {
+        &self.shared.client
+    }
+
+    fn rebuild(self, change: impl FnOnce(&mut Shared)) -> Self {
+        match Arc::try_unwrap(self.shared) {
+            Ok(mut shared) => {
+                change(&mut shared);
+                Self {
+                    shared: Arc::new(shared),
+                }
+            }
+            // Already shared: settings are fixed once clones exist.
+            Err(shared) => Self { shared },
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+
+    /// Registers a wait on `ids`; its calls go through the poller until it is dropped.
+    pub(crate) fn register(&self, ids: Vec<String>) -> PolledCall {
+        let mut state = self.lock();
+        let key = state.next_key;
+        state.next_key += 1;
+        state.waits.insert(
+            key,
+            Entry {
+                ids: ids.into(),
+                due: None,
+                request: None,
+                early: None,
+                wake: None,
+            },
+        );
+        PolledCall {
+            poller: self.clone(),
+            key,
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the state consistent enough to go on.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for JobPoller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("JobPoller")
+            .field("tolerance", &self.shared.tolerance)
+            .field("waits", &state.waits.len())
+            .field(
+                "rate_limit",
+                &state.limiter.as_ref().and_then(|l| l.current()),
+            )
+            .field("stats", &state.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The calls of one wait, through the poller. Dropping it unregisters the wait.
+pub(crate) struct PolledCall {
+    poller: JobPoller,
+    key: u64,
+}
+
+type AnswerFuture = Pin<Box<dyn Future<Output = Answer> + Send>>;
+type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl PolledCall {
+    /// The next answer: an early one if it came, else a call in the next round.
+    fn answer(&mut self) -> AnswerFuture {
+        let shared = self.poller.shared.clone();
+        let key = self.key;
+        let receiver = {
+            let mut state = shared.lock();
+            let Some(entry) = state.waits.get_mut(&key) else {
+                return Box::pin(async { Err(unregistered()) });
+            };
+            entry.due = None;
+            if let Some(answer) = entry.early.take() {
+                return Box::pin(async move { answer });
+            }
+            let (sender, receiver) = oneshot::channel();
+            entry.request = Some(sender);
+            round::ensure_running(&shared, &mut state);
+            receiver
+        };
+        Box::pin(async move {
+            match receiver.await {
+                Ok(answer) => answer,
+                Err(_) => Err(unregistered()),
+            }
+        })
+    }
+}
+
+fn unregistered() -> DescribeJobsSdkError {
+    aws_smithy_runtime_api::client::result::SdkError::construction_failure(
+        "the shared DescribeJobs poller stopped serving this wait",
+    )
+}
+
+impl Call<DescribeJobsResponse, DescribeJobsSdkError> for PolledCall {
+    type Fut = AnswerFuture;
+    type Sleep = SleepFuture;
+
+    fn call(&mut self) -> AnswerFuture {
+        self.answer()
+    }
+
+    fn sleep_until(&mut self, at: Instant) -> SleepFuture {
+        let window = self
+            .poller
+            .shared
+            .tolerance
+            .min(at.saturating_duration_since(Instant::now()) / 2);
+        let (wake, woken) = oneshot::channel();
+        if let Some(entry) = self.poller.lock().waits.get_mut(&self.key) {
+            entry.due = Some((at, window));
+            entry.wake = Some(wake);
+        }
+        // An early answer ends the sleep before `at`.
+        Box::pin(async move {
+            let _ = tokio::time::timeout_at(at, woken).await;
+        })
+    }
+}
+
+impl Drop for PolledCall {
+    fn drop(&mut self) {
+        let mut state = self.poller.lock();
+        state.waits.remove(&self.key);
+        if state.waits.is_empty()
+            && let Some(round) = state.round.take()
+        {
+            round.abort();
+        }
+    }
+}
+
+/// A typed answer: the poller's response converted to the output a waiter wants.
+pub(crate) struct TypedCall<O> {
+    inner: PolledCall,
+    convert: fn(DescribeJobsResponse) -> O,
+}
+
+impl<O> TypedCall<O> {
+    pub(crate) fn new(inner: PolledCall, convert: fn(DescribeJobsResponse) -> O) -> Self {
+        Self { inner, convert }
+    }
+}
+
+impl<O: 'static> Call<O, DescribeJobsSdkError> for TypedCall<O> {
+    type Fut = Pin<Box<dyn Future<Output = Result<O, DescribeJobsSdkError>> + Send>>;
+    type Sleep = SleepFuture;
+
+    fn call(&mut self) -> Self::Fut {
+        let answer = self.inner.answer();
+        let convert = self.convert;
+        Box::pin(async move { answer.await.map(convert) })
+    }
+
+    fn sleep_until(&mut self, at: Instant) -> SleepFuture {
+        self.inner.sleep_until(at)
+    }
+}

@@ -1,0 +1,256 @@
+//! Rounds: gather the waits whose call is due (and those due soon enough to come early),
+//! call DescribeJobs for their ids in calls of at most 100, and hand each wait its answer.
+//! One task runs rounds while any wait asks; it ends when none does.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::rate::RateLimiter;
+use super::share::{is_throttling, replicate, response_for};
+use super::{Answer, MAX_IDS_PER_CALL, Shared, State};
+use crate::error::OperationError;
+use crate::response::describe_jobs;
+
+/// Starts the round task unless one is running (called with the state locked).
+pub(super) fn ensure_running(shared: &Arc<Shared>, state: &mut State) {
+    if state.round.is_none() {
+        let task = tokio::spawn(run(shared.clone()));
+        state.round = Some(task.abort_handle());
+    }
+}
+
+/// One DescribeJobs call planned: the ids, and the waits it answers.
+struct Batch {
+    ids: Vec<String>,
+    waits: Vec<(u64, Arc<[String]>)>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Self {
+            ids: Vec::new(),
+            waits: Vec::new(),
+        }
+    }
+
+    /// Adds a wait if its ids fit (every wait fits an empty batch); duplicate ids are
+    /// asked once.
+    fn try_add(&mut self, key: u64, ids: &Arc<[String]>, known: &mut HashSet<String>) -> bool {
+        let new: Vec<&String> = {
+            let mut seen = HashSet::new();
+            ids.iter()
+                .filter(|id| !known.contains(*id) && seen.insert(*id))
+                .collect()
+        };
+        if !self.ids.is_empty() && self.ids.len() + new.len() > MAX_IDS_PER_CALL {
+            return false;
+        }
+        for id in new {
+            known.insert(id.clone());
+            self.ids.push(id.clone());
+        }
+        self.waits.push((key, ids.clone()));
+        true
+    }
+}
+
+async fn run(shared: Arc<Shared>) {
+    loop {
+        // Waits woken at the same instant ask now too.
+        tokio::task::yield_now().await;
+        let batches = {
+            let mut state = shared.lock();
+            let batches = plan(&mut state, Instant::now());
+            if batches.is_empty() {
+                state.round = None;
+                return;
+            }
+            batches
+        };
+        let span = tracing::debug_span!(
+            "describe_jobs_round",
+            waits = batches.iter().map(|b| b.waits.len()).sum::<usize>(),
+            ids = batches.iter().map(|b| b.ids.len()).sum::<usize>(),
+            calls = batches.len(),
+        );
+        execute(&shared, batches).instrument(span).await;
+    }
+}
+
+/// The calls of the next round: every wait that asked, then the waits due within their
+/// window that fit into those calls (or are due already).
+fn plan(state: &mut State, now: Instant) -> Vec<Batch> {
+    let mut asked: Vec<(u64, Arc<[String]>)> = Vec::new();
+    let mut early: Vec<(Instant, u64, Arc<[String]>)> = Vec::new();
+    for (key, entry) in &state.waits {
+        if entry.request.is_some() {
+            asked.push((*key, entry.ids.clone()));
+        } else if entry.early.is_none()
+            && let Some((at, window)) = entry.due
+            && at <= now + window
+        {
+            early.push((at, *key, entry.ids.clone()));
+        }
+    }
+    if asked.is_empty() {
+        return Vec::new();
+    }
+    asked.sort_by_key(|(key, _)| *key);
+    early.sort_by_key(|(at, key, _)| (*at, *key));
+    let mut batches: Vec<Batch> = Vec::new();
+    let mut known: Vec<HashSet<String>> = Vec::new();
+    let mut place = |key: u64, ids: &Arc<[String]>, may_open: bool| {
+        for (batch, known) in batches.iter_mut().zip(known.iter_mut()) {
+            if batch.try_add(key, ids, known) {
+                return;
+            }
+        }
+        if may_open {
+            let mut batch = Batch::new();
+            let mut batch_known = HashSet::new();
+            batch.try_add(key, ids, &mut batch_known);
+            batches.push(batch);
+            known.push(batch_known);
+        }
+    };
+    for (key, ids) in &asked {
+        place(*key, ids, true);
+    }
+    for (at, key, ids) in &early {
+        place(*key, ids, *at <= now);
+    }
+    state.stats.rounds += 1;
+    batches
+}
+
+/// Makes the round's calls at once (each paced by the rate limit) and hands out the
+/// answers as they come.
+async fn execute(shared: &Arc<Shared>, batches: Vec<Batch>) {
+    let mut calls = JoinSet::new();
+    for batch in batches {
+        calls.spawn(call(shared.clone(), batch));
+    }
+    while let Some(done) = calls.join_next().await {
+        let Ok(answers) = done else {
+            continue;
+        };
+        let mut state = shared.lock();
+        for (key, answer) in answers {
+            let Some(entry) = state.waits.get_mut(&key) else {
+                // The wait was dropped meanwhile.
+                continue;
+            };
+            match entry.request.take() {
+                Some(request) => {
+                    let _ = request.send(answer);
+                }
+                None => {
+                    entry.early = Some(answer);
+                    entry.due = None;
+                    if let Some(wake) = entry.wake.take() {
+                        let _ = wake.send(());
+                    }
+                }
+            }
+            state.stats.served += 1;
+        }
+    }
+}
+
+type Answers = Vec<(u64, Answer)>;
+
+/// One call for a batch; a call for several waits that fails with an error that is not
+/// transient is split in halves until the wait it belongs to is found.
+fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answers> + Send>> {
+    Box::pin(async move {
+        let start = {
+            let mut state = shared.lock();
+            state.stats.calls += 1;
+            state.stats.ids += batch.ids.len() as u64;
+            state.stats.max_ids_in_a_call =
+                state.stats.max_ids_in_a_call.max(batch.ids.len() as u64);
+            state
+                .limiter
+                .get_or_insert_with(|| RateLimiter::new(None))
+                .reserve(Instant::now())
+        };
+        tokio::time::sleep_until(start).await;
+        tracing::trace!(
+            ids = batch.ids.len(),
+            waits = batch.waits.len(),
+            "DescribeJobs"
+        );
+        match describe_jobs(&shared.client, batch.ids.clone()).await {
+            Ok(merged) => {
+                if let Some(limiter) = shared.lock().limiter.as_mut() {
+                    limiter.succeeded();
+                }
+                batch
+                    .waits
+                    .iter()
+                    .map(|(key, ids)| (*key, Ok(response_for(&merged, ids))))
+                    .collect()
+            }
+            Err(error) => {
+                if is_throttling(&error) {
+                    let mut state = shared.lock();
+                    state.stats.throttled += 1;
+                    if let Some(limiter) = state.limiter.as_mut() {
+                        limiter.throttled();
+                    }
+                }
+                if error.class().is_transient() || batch.waits.len() == 1 {
+                    // Every wait of the call gets the error, as it would alone.
+                    let mut answers: Answers = batch
+                        .waits
+                        .iter()
+                        .skip(1)
+                        .map(|(key, _)| (*key, Err(replicate(&error))))
+                        .collect();
+                    if let Some((key, _)) = batch.waits.first() {
+                        answers.insert(0, (*key, Err(error)));
+                    }
+                    answers
+                } else {
+                    shared.lock().stats.splits += 1;
+                    let mut halves = split(batch);
+                    let second = halves.pop();
+                    let mut answers = match halves.pop() {
+                        Some(first) => call(shared.clone(), first).await,
+                        None => Vec::new(),
+                    };
+                    if let Some(second) = second {
+                        answers.extend(call(shared, second).await);
+                    }
+                    answers
+                }
+            }
+        }
+    })
+}
+
+/// The waits of a batch in two halves, each with the ids it needs.
+fn split(batch: Batch) -> Vec<Batch> {
+    let middle = batch.waits.len() / 2;
+    let mut waits = batch.waits;
+    let second = waits.split_off(middle);
+    [waits, second]
+        .into_iter()
+        .map(|waits| {
+            let mut seen = HashSet::new();
+            let ids = waits
+                .iter()
+                .flat_map(|(_, ids)| ids.iter())
+                .filter(|id| seen.insert(id.as_str()))
+                .cloned()
+                .collect();
+            Batch { ids, waits }
+        })
+        .collect()
+}

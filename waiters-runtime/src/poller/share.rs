@@ -1,0 +1,120 @@
+//! One merged DescribeJobs answer, shared out: each wait gets a response holding only its
+//! own jobs, and a copy of an error, so that its acceptors see what polling alone would
+//! have shown them.
+
+use aws_sdk_batch::operation::describe_jobs::{DescribeJobsError, DescribeJobsOutput};
+use aws_sdk_batch::types::JobDetail;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+use waiters_model::Document;
+
+use crate::operation::DescribeJobsSdkError;
+use crate::response::DescribeJobsResponse;
+
+/// The part of a merged response that answers `ids`: their jobs in the order asked, as
+/// typed output and as raw JSON (every other member of the body kept as sent).
+pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> DescribeJobsResponse {
+    let typed = merged.output.jobs();
+    let raw = merged.body.get("jobs").and_then(Value::as_array);
+    let mut jobs: Vec<JobDetail> = Vec::new();
+    let mut raw_jobs: Vec<Value> = Vec::new();
+    let mut taken = vec![false; typed.len()];
+    for id in ids {
+        let Some(index) = typed.iter().enumerate().position(|(i, job)| {
+            !taken[i] && (job.job_id() == Some(id.as_str()) || job.job_arn() == Some(id.as_str()))
+        }) else {
+            continue;
+        };
+        taken[index] = true;
+        jobs.push(typed[index].clone());
+        if let Some(raw_job) = raw_job(raw, &typed[index], index) {
+            raw_jobs.push(raw_job.clone());
+        }
+    }
+    let mut body = merged.body.clone();
+    if let Value::Object(members) = &mut body
+        && members.contains_key("jobs")
+    {
+        members.insert("jobs".to_owned(), Value::Array(raw_jobs));
+    }
+    DescribeJobsResponse {
+        output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
+        status: merged.status,
+        document: Document::new(&body),
+        body,
+    }
+}
+
+/// The raw JSON of the typed job at `index`: the element at the same index when it is the
+/// same job (the SDK keeps the order), else the one with its id.
+fn raw_job<'a>(raw: Option<&'a Vec<Value>>, job: &JobDetail, index: usize) -> Option<&'a Value> {
+    let raw = raw?;
+    let id_of = |value: &Value| {
+        value
+            .get("jobId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let wanted = job.job_id().map(str::to_owned);
+    match raw.get(index) {
+        Some(value) if id_of(value) == wanted => Some(value),
+        _ => raw.iter().find(|value| id_of(value) == wanted),
+    }
+}
+
+/// A copy of a DescribeJobs error for another wait of the same call: the same kind, code,
+/// message, HTTP status, headers and body, so it classifies and reads the same.
+pub(super) fn replicate(error: &DescribeJobsSdkError) -> DescribeJobsSdkError {
+    match error {
+        SdkError::ServiceError(service) => SdkError::service_error(
+            DescribeJobsError::generic(service.err().meta().clone()),
+            copy_response(service.raw()),
+        ),
+        SdkError::ResponseError(response) => SdkError::response_error(
+            DisplayErrorContext(error).to_string(),
+            copy_response(response.raw()),
+        ),
+        SdkError::TimeoutError(_) => {
+            SdkError::timeout_error(DisplayErrorContext(error).to_string())
+        }
+        SdkError::DispatchFailure(failure) => {
+            let text = DisplayErrorContext(error).to_string();
+            let connector = if failure.is_timeout() {
+                ConnectorError::timeout(text.into())
+            } else if failure.is_io() {
+                ConnectorError::io(text.into())
+            } else if failure.is_user() {
+                ConnectorError::user(text.into())
+            } else {
+                ConnectorError::other(text.into(), failure.as_other())
+            };
+            SdkError::dispatch_failure(connector)
+        }
+        _ => SdkError::construction_failure(DisplayErrorContext(error).to_string()),
+    }
+}
+
+fn copy_response(raw: &HttpResponse) -> HttpResponse {
+    let body = raw.body().bytes().map(<[u8]>::to_vec).unwrap_or_default();
+    let mut copy = HttpResponse::new(raw.status(), SdkBody::from(body));
+    for (name, value) in raw.headers() {
+        copy.headers_mut().insert(name.to_owned(), value.to_owned());
+    }
+    copy
+}
+
+/// Whether an error is the service's throttling (it slows the whole poller down).
+pub(super) fn is_throttling(error: &DescribeJobsSdkError) -> bool {
+    let code = match error {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
+    };
+    code.is_some_and(|code| crate::error::THROTTLING_ERROR_CODES.contains(&code))
+        || error
+            .raw_response()
+            .is_some_and(|raw| raw.status().as_u16() == 429)
+}
