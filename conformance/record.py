@@ -31,6 +31,8 @@ from unittest import mock
 import botocore
 import botocore.waiter as bw
 import jmespath
+import jmespath.parser
+import jmespath.visitor
 from botocore import xform_name
 from botocore.exceptions import ClientError, WaiterError
 from jmespath.exceptions import JMESPathError
@@ -46,9 +48,12 @@ README_ITEMS = {
     "previously-accepted": (5, '"Previously accepted state"'),
     "equality": (6, "Equality"),
     "jmespath-error": (7, "A JMESPath run-time error"),
+    "string-ordering": (8, "Ordering comparisons are for numbers only."),
+    "response-body": (9, "Path acceptors search the response body."),
 }
 # Rules that apply with WaiterConfig::botocore (no transient retries).
-BOTOCORE_CONFIG_RULES = ("equality", "jmespath-error", "previously-accepted")
+BOTOCORE_CONFIG_RULES = ("equality", "jmespath-error", "previously-accepted", "string-ordering",
+                         "response-body")
 
 # waiters-runtime's THROTTLING_ERROR_CODES; with HTTP 429 and 5xx these are "transient".
 THROTTLING_CODES = {
@@ -259,9 +264,20 @@ def simulate(model, waiter_name, responses, config, rules):
         functions = []
         for config_json, acceptor in zip(waiter["acceptors"], acceptors):
             function = acceptor.matcher_func
-            if "equality" in rules and acceptor.matcher in PATH_MATCHERS:
-                wrapped = dict(config_json, expected=JsonEq(config_json["expected"]))
-                function = bw.AcceptorConfig(wrapped).matcher_func
+            if acceptor.matcher in PATH_MATCHERS:
+                rebuilt = config_json
+                if "equality" in rules:
+                    rebuilt = dict(config_json, expected=JsonEq(config_json["expected"]))
+                if "string-ordering" in rules:
+                    # botocore's matcher compiles its argument with `jmespath.compile`:
+                    # hand it expressions evaluated by the specification's comparator.
+                    with mock.patch.object(bw, "jmespath",
+                                           SimpleNamespace(compile=spec_ordering_compile)):
+                        function = bw.AcceptorConfig(rebuilt).matcher_func
+                elif rebuilt is not config_json:
+                    function = bw.AcceptorConfig(rebuilt).matcher_func
+                if "response-body" in rules:
+                    function = search_body_only(function)
             if "jmespath-error" in rules:
                 function = no_match_on_jmespath_error(function)
             functions.append(function)
@@ -318,6 +334,46 @@ def simulate(model, waiter_name, responses, config, rules):
                 reason += f" (last attempt: An error occurred ({error['code']}): {error['message']})"
             return done("failure", reason)
         sleeps.append(delay if backoff is None else max(delay, backoff))
+
+
+class SpecOrderingInterpreter(jmespath.visitor.TreeInterpreter):
+    """README item 8: `<`, `<=`, `>`, `>=` between two strings give null, as the JMESPath
+    specification says (jmespath.py 1.1 compares them; the Rust jmespath crate does not).
+
+    Everything else is jmespath.py's: numbers compare, other non-numbers give null, and a
+    string against a number still raises TypeError (item 7's run-time error)."""
+
+    def visit_comparator(self, node, value):
+        if node["value"] in self._EQUALITY_OPS:
+            return super().visit_comparator(node, value)
+        left = self.visit(node["children"][0], value)
+        right = self.visit(node["children"][1], value)
+        if isinstance(left, str) and isinstance(right, str):
+            return None
+        if not (jmespath.visitor._is_comparable(left) and
+                jmespath.visitor._is_comparable(right)):
+            return None
+        return self.COMPARATOR_FUNC[node["value"]](left, right)
+
+
+class SpecOrderingExpression(jmespath.parser.ParsedResult):
+    def search(self, value, options=None):
+        return SpecOrderingInterpreter(options).visit(self.parsed, value)
+
+
+def spec_ordering_compile(expression):
+    compiled = jmespath.compile(expression)
+    return SpecOrderingExpression(compiled.expression, compiled.parsed)
+
+
+def search_body_only(function):
+    """README item 9: path acceptors search what the service sent, without the
+    `ResponseMetadata` botocore adds to the parsed response."""
+
+    def matches(response):
+        return function({k: v for k, v in response.items() if k != "ResponseMetadata"})
+
+    return matches
 
 
 def no_match_on_jmespath_error(function):
