@@ -25,6 +25,8 @@ mod batch;
 mod config;
 pub mod engine;
 mod error;
+#[cfg(feature = "events")]
+pub mod events;
 mod job;
 pub mod operation;
 pub mod poller;

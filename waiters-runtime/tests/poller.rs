@@ -7,146 +7,22 @@
 //! - transient errors reach every wait of the call, a bad id fails only its own wait;
 //! - the rate limit paces calls, throttling slows them; dropping waits stops calls.
 
+mod common;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_batch::config::Region;
-use aws_sdk_batch::config::retry::RetryConfig;
+use aws_sdk_batch::Client;
 use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
-use aws_sdk_batch::{Client, Config};
-use aws_smithy_http_client::test_util::infallible_client_fn;
+use common::{FakeBatch, Timeline, done_at};
 use futures_util::future::join_all;
 use proptest::prelude::*;
-use serde_json::{Value, json};
 use tokio::time::Instant;
 use waiters_runtime::typed::{JobComplete, JobRunning};
 use waiters_runtime::{
     AcceptorMatch, BatchWaiters, DescribeJobsSdkError, FailureReason, JobPoller, JobWaitOptions,
     NoObserver, WaitError, Waited, WaiterConfig,
 };
-
-/// A job's statuses over time: (time since the fake started, status); invisible before
-/// the first.
-type Timeline = Vec<(Duration, &'static str)>;
-
-/// A scripted Batch: DescribeJobs answers each id's status at the current tokio time.
-#[derive(Clone, Default)]
-struct FakeBatch {
-    inner: Arc<Mutex<Fake>>,
-}
-
-#[derive(Default)]
-struct Fake {
-    start: Option<Instant>,
-    jobs: HashMap<String, Timeline>,
-    /// Each call: when, and the ids asked.
-    calls: Vec<(Instant, Vec<String>)>,
-    /// Calls answered with 429 until then.
-    throttle_until: Option<Instant>,
-}
-
-impl FakeBatch {
-    fn new(jobs: impl IntoIterator<Item = (String, Timeline)>) -> Self {
-        let fake = Self::default();
-        {
-            let mut inner = fake.inner.lock().unwrap();
-            inner.start = Some(Instant::now());
-            inner.jobs = jobs.into_iter().collect();
-        }
-        fake
-    }
-
-    fn client(&self) -> Client {
-        let fake = self.clone();
-        let http = infallible_client_fn(move |request: http::Request<_>| fake.answer(request));
-        Client::from_conf(
-            Config::builder()
-                .with_test_defaults()
-                .region(Region::new("us-east-1"))
-                .retry_config(RetryConfig::disabled())
-                .http_client(http)
-                .build(),
-        )
-    }
-
-    fn answer(
-        &self,
-        request: http::Request<aws_smithy_types::body::SdkBody>,
-    ) -> http::Response<String> {
-        let body: Value = request
-            .body()
-            .bytes()
-            .and_then(|b| serde_json::from_slice(b).ok())
-            .unwrap_or(Value::Null);
-        let ids: Vec<String> = body["jobs"]
-            .as_array()
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let now = Instant::now();
-        let mut fake = self.inner.lock().unwrap();
-        fake.calls.push((now, ids.clone()));
-        if fake.throttle_until.is_some_and(|until| now < until) {
-            return error(429, "TooManyRequestsException", "Rate exceeded");
-        }
-        if ids.len() > 100 {
-            return error(400, "ClientException", "at most 100 job ids");
-        }
-        if let Some(bad) = ids.iter().find(|id| id.starts_with("bad")) {
-            return error(400, "ClientException", &format!("malformed job id {bad}"));
-        }
-        let elapsed = now - fake.start.expect("started");
-        // A job asked for twice is described once, as Batch does.
-        let mut seen = std::collections::HashSet::new();
-        let jobs: Vec<Value> = ids
-            .iter()
-            .filter(|id| seen.insert(*id))
-            .filter_map(|id| {
-                let status = fake
-                    .jobs
-                    .get(id)?
-                    .iter()
-                    .rev()
-                    .find(|(at, _)| *at <= elapsed)?
-                    .1;
-                Some(json!({"jobId": id, "jobName": "n", "jobQueue": "q",
-                    "jobDefinition": "d", "status": status, "startedAt": 1}))
-            })
-            .collect();
-        http::Response::builder()
-            .status(200)
-            .body(json!({ "jobs": jobs }).to_string())
-            .unwrap()
-    }
-
-    fn calls(&self) -> Vec<(Instant, Vec<String>)> {
-        self.inner.lock().unwrap().calls.clone()
-    }
-
-    fn throttle_until(&self, until: Instant) {
-        self.inner.lock().unwrap().throttle_until = Some(until);
-    }
-}
-
-fn error(status: u16, code: &str, message: &str) -> http::Response<String> {
-    http::Response::builder()
-        .status(status)
-        .header("x-amzn-errortype", code)
-        .body(json!({ "message": message }).to_string())
-        .unwrap()
-}
-
-fn done_at(seconds: u64) -> Timeline {
-    vec![
-        (Duration::ZERO, "RUNNABLE"),
-        (Duration::from_secs(seconds / 2), "RUNNING"),
-        (Duration::from_secs(seconds), "SUCCEEDED"),
-    ]
-}
 
 /// How a wait ended, in terms comparable across runs.
 #[derive(Debug, PartialEq)]

@@ -36,9 +36,13 @@
 //! # Ok(()) }
 //! ```
 
+mod decode;
+mod events;
 mod rate;
 mod round;
 mod share;
+
+pub use events::{DEFAULT_RECONCILE_EVERY, EventError, EventOutcome, JobStateEvent};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -87,18 +91,33 @@ pub struct PollerStats {
     pub splits: u64,
     /// The most ids in one call.
     pub max_ids_in_a_call: u64,
+    /// Job state events that moved a waited job forward.
+    pub events: u64,
+    /// Due calls answered from the known job states, without a call (events feeding).
+    pub from_known: u64,
 }
 
 struct Shared {
     client: Client,
     tolerance: Duration,
+    decoder: decode::JobDecoder,
     state: Mutex<State>,
+    /// Wakes the round task when a wait asks or events start while it idles.
+    wake_round: tokio::sync::Notify,
 }
 
 #[derive(Default)]
 struct State {
     next_key: u64,
     waits: HashMap<u64, Entry>,
+    /// How many waits ask for each id.
+    refs: HashMap<String, usize>,
+    /// With events feeding the poller: the reconciliation interval, and what is known of
+    /// each waited job.
+    reconcile_every: Option<Duration>,
+    known: HashMap<String, events::KnownJob>,
+    /// When DescribeJobs last answered for each waited id (events feeding).
+    last_polled: HashMap<String, Instant>,
     /// The task running rounds, while there is one.
     round: Option<AbortHandle>,
     limiter: Option<RateLimiter>,
@@ -128,7 +147,9 @@ impl JobPoller {
             shared: Arc::new(Shared {
                 client: client.clone(),
                 tolerance: DEFAULT_TOLERANCE,
+                decoder: decode::JobDecoder::new(),
                 state: Mutex::new(State::default()),
+                wake_round: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -186,6 +207,12 @@ impl JobPoller {
         let mut state = self.lock();
         let key = state.next_key;
         state.next_key += 1;
+        let mut unique: Vec<&String> = ids.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for id in unique {
+            *state.refs.entry(id.clone()).or_default() += 1;
+        }
         state.waits.insert(
             key,
             Entry {
@@ -297,7 +324,21 @@ impl Call<DescribeJobsResponse, DescribeJobsSdkError> for PolledCall {
 impl Drop for PolledCall {
     fn drop(&mut self) {
         let mut state = self.poller.lock();
-        state.waits.remove(&self.key);
+        if let Some(entry) = state.waits.remove(&self.key) {
+            let mut unique: Vec<&String> = entry.ids.iter().collect();
+            unique.sort();
+            unique.dedup();
+            for id in unique {
+                if let Some(count) = state.refs.get_mut(id) {
+                    *count -= 1;
+                    if *count == 0 {
+                        state.refs.remove(id);
+                        state.known.remove(id);
+                        state.last_polled.remove(id);
+                    }
+                }
+            }
+        }
         if state.waits.is_empty()
             && let Some(round) = state.round.take()
         {

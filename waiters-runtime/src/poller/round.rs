@@ -11,17 +11,24 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::events::{
+    due_for_reconciliation, known_answer, mark_polled, next_reconciliation, record_poll,
+    wake_waits_on,
+};
 use super::rate::RateLimiter;
 use super::share::{is_throttling, replicate, response_for};
 use super::{Answer, MAX_IDS_PER_CALL, Shared, State};
 use crate::error::OperationError;
 use crate::response::describe_jobs;
 
-/// Starts the round task unless one is running (called with the state locked).
+/// Starts the round task unless one is running, else wakes it (called with the state
+/// locked).
 pub(super) fn ensure_running(shared: &Arc<Shared>, state: &mut State) {
     if state.round.is_none() {
         let task = tokio::spawn(run(shared.clone()));
         state.round = Some(task.abort_handle());
+    } else {
+        shared.wake_round.notify_one();
     }
 }
 
@@ -64,15 +71,29 @@ async fn run(shared: Arc<Shared>) {
     loop {
         // Waits woken at the same instant ask now too.
         tokio::task::yield_now().await;
-        let batches = {
+        let (batches, idle_until) = {
             let mut state = shared.lock();
-            let batches = plan(&mut state, Instant::now());
+            let now = Instant::now();
+            answer_from_known(&mut state);
+            let mut batches = plan(&mut state, now);
+            add_reconciliation(&state, now, &mut batches);
             if batches.is_empty() {
-                state.round = None;
-                return;
+                match next_reconciliation(&state) {
+                    // Events feed the poller: idle until a job falls due or a wait asks.
+                    Some(at) if !state.waits.is_empty() => (batches, Some(at)),
+                    _ => {
+                        state.round = None;
+                        return;
+                    }
+                }
+            } else {
+                (batches, None)
             }
-            batches
         };
+        if let Some(at) = idle_until {
+            let _ = tokio::time::timeout_at(at, shared.wake_round.notified()).await;
+            continue;
+        }
         let span = tracing::debug_span!(
             "describe_jobs_round",
             waits = batches.iter().map(|b| b.waits.len()).sum::<usize>(),
@@ -80,6 +101,57 @@ async fn run(shared: Arc<Shared>) {
             calls = batches.len(),
         );
         execute(&shared, batches).instrument(span).await;
+    }
+}
+
+/// With events feeding the poller, answers the waits that asked and whose jobs are all
+/// known, from what is known.
+fn answer_from_known(state: &mut State) {
+    if state.reconcile_every.is_none() {
+        return;
+    }
+    let State {
+        waits,
+        known,
+        stats,
+        ..
+    } = state;
+    for entry in waits.values_mut() {
+        if entry.request.is_none() {
+            continue;
+        }
+        if let Some(answer) = known_answer(known, &entry.ids)
+            && let Some(request) = entry.request.take()
+        {
+            let _ = request.send(answer);
+            stats.from_known += 1;
+            stats.served += 1;
+        }
+    }
+}
+
+/// With events feeding the poller, adds the waited ids not polled within the
+/// reconciliation interval (to the round's calls where they fit, else calls of their own).
+fn add_reconciliation(state: &State, now: Instant, batches: &mut Vec<Batch>) {
+    let asked: HashSet<&String> = batches.iter().flat_map(|b| b.ids.iter()).collect();
+    let due: Vec<String> = due_for_reconciliation(state, now)
+        .into_iter()
+        .filter(|id| !asked.contains(id))
+        .collect();
+    let mut due = due.into_iter().peekable();
+    for batch in batches.iter_mut() {
+        while batch.ids.len() < MAX_IDS_PER_CALL {
+            match due.next() {
+                Some(id) => batch.ids.push(id),
+                None => return,
+            }
+        }
+    }
+    while due.peek().is_some() {
+        batches.push(Batch {
+            ids: due.by_ref().take(MAX_IDS_PER_CALL).collect(),
+            waits: Vec::new(),
+        });
     }
 }
 
@@ -171,6 +243,7 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
     Box::pin(async move {
         let start = {
             let mut state = shared.lock();
+            mark_polled(&mut state, &batch.ids, Instant::now());
             state.stats.calls += 1;
             state.stats.ids += batch.ids.len() as u64;
             state.stats.max_ids_in_a_call =
@@ -188,8 +261,16 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
         );
         match describe_jobs(&shared.client, batch.ids.clone()).await {
             Ok(merged) => {
-                if let Some(limiter) = shared.lock().limiter.as_mut() {
-                    limiter.succeeded();
+                {
+                    let mut state = shared.lock();
+                    if let Some(limiter) = state.limiter.as_mut() {
+                        limiter.succeeded();
+                    }
+                    let moved = record_poll(&mut state, &batch.ids, &merged);
+                    if !moved.is_empty() {
+                        // A poll found what an event should have told: wake those waits.
+                        wake_waits_on(&mut state, &moved);
+                    }
                 }
                 batch
                     .waits

@@ -1,0 +1,288 @@
+//! Event-driven waits: Batch job state events from an SQS queue (the target of an
+//! EventBridge rule on `{"source": ["aws.batch"], "detail-type": ["Batch Job State
+//! Change"]}`), feeding a [`JobPoller`] so that waits learn of a change within one long
+//! poll of it, with polling kept as the safety net (see [`JobPoller::set_events`]).
+//!
+//! ```no_run
+//! # async fn run(sdk_config: aws_types::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+//! use waiters_runtime::events::EventSource;
+//! use waiters_runtime::{JobPoller, JobWaitOptions, NoObserver, typed};
+//!
+//! // Clients from aws-config honour AWS_ENDPOINT_URL_BATCH and AWS_ENDPOINT_URL_SQS.
+//! let batch = aws_sdk_batch::Client::new(&sdk_config);
+//! let sqs = aws_sdk_sqs::Client::new(&sdk_config);
+//! let poller = JobPoller::new(&batch);
+//! let events = EventSource::new(&sqs, "https://sqs.../batch-events", &poller).spawn();
+//! let options = JobWaitOptions { poller: Some(poller.clone()), ..JobWaitOptions::default() };
+//! let job = typed::wait_for_job(&batch, "job-id", &options, NoObserver).await?;
+//! drop(events); // stops receiving; the poller polls as usual again
+//! # Ok(()) }
+//! ```
+//!
+//! One queue serves one process: every message is deleted once read, including events for
+//! jobs no wait here is on (another process cannot use them, and leaving them would only
+//! fill the queue). A fleet of processes uses one queue (and rule target) per process.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_sqs::Client as SqsClient;
+use aws_sdk_sqs::operation::receive_message::ReceiveMessageError;
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use tokio::task::JoinHandle;
+
+use crate::error::OperationError;
+use crate::poller::{DEFAULT_RECONCILE_EVERY, EventOutcome, JobPoller, JobStateEvent};
+
+/// SQS's longest long poll.
+const LONG_POLL: Duration = Duration::from_secs(20);
+/// SQS's most messages a receive.
+const MAX_MESSAGES: i32 = 10;
+/// Receive failures in a row after which waits fall back to polling alone.
+const FAILURES_BEFORE_FALLBACK: u32 = 3;
+
+/// What an event source has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EventStats {
+    /// `ReceiveMessage` calls.
+    pub receives: u64,
+    /// Messages received (and deleted).
+    pub messages: u64,
+    /// Job state events that moved a waited job forward.
+    pub applied: u64,
+    /// Events not ahead of what was known (duplicates, late ones).
+    pub stale: u64,
+    /// Events for jobs no wait here is on.
+    pub not_waited: u64,
+    /// Messages that were not Batch job state events, or not readable.
+    pub skipped: u64,
+}
+
+/// Why an event source stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventSourceError {
+    /// The queue does not exist (any more).
+    #[error("SQS queue {queue_url} does not exist; waits poll DescribeJobs alone")]
+    QueueGone {
+        /// The queue.
+        queue_url: String,
+    },
+    /// Receiving failed in a way retrying will not mend (access denied, ...).
+    #[error(
+        "receiving from SQS queue {queue_url} failed: {message}; waits poll DescribeJobs alone"
+    )]
+    Receive {
+        /// The queue.
+        queue_url: String,
+        /// What SQS said.
+        message: String,
+    },
+}
+
+/// Reads Batch job state events from an SQS queue into a [`JobPoller`].
+#[derive(Debug)]
+pub struct EventSource {
+    sqs: SqsClient,
+    queue_url: String,
+    poller: JobPoller,
+    reconcile_every: Duration,
+    stats: Arc<Mutex<EventStats>>,
+}
+
+impl EventSource {
+    /// A source reading `queue_url` into `poller`, reconciling every 5 minutes.
+    pub fn new(sqs: &SqsClient, queue_url: impl Into<String>, poller: &JobPoller) -> Self {
+        Self {
+            sqs: sqs.clone(),
+            queue_url: queue_url.into(),
+            poller: poller.clone(),
+            reconcile_every: DEFAULT_RECONCILE_EVERY,
+            stats: Arc::default(),
+        }
+    }
+
+    /// How often every waited job is still polled while events flow (default 5 minutes).
+    pub fn reconcile_every(mut self, every: Duration) -> Self {
+        self.reconcile_every = every;
+        self
+    }
+
+    /// Runs the source on a task of its own; dropping the handle stops it.
+    pub fn spawn(self) -> EventTask {
+        let stats = self.stats.clone();
+        let poller = self.poller.clone();
+        EventTask {
+            task: tokio::spawn(self.run()),
+            stats,
+            poller,
+        }
+    }
+
+    /// Receives and applies events until the queue goes away or receiving keeps
+    /// failing; then the poller polls alone again (a warning is logged) and this returns
+    /// why.
+    ///
+    /// # Errors
+    ///
+    /// [`EventSourceError`]: the queue does not exist, or receiving failed for good.
+    pub async fn run(self) -> Result<(), EventSourceError> {
+        self.poller.set_events(Some(self.reconcile_every));
+        let mut failures = 0u32;
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .wait_time_seconds(LONG_POLL.as_secs() as i32)
+                .max_number_of_messages(MAX_MESSAGES)
+                .send()
+                .await;
+            self.stats().receives += 1;
+            let messages = match received {
+                Ok(output) => {
+                    if failures >= FAILURES_BEFORE_FALLBACK {
+                        tracing::info!(queue = %self.queue_url, "events flow again");
+                        self.poller.set_events(Some(self.reconcile_every));
+                    }
+                    failures = 0;
+                    output.messages.unwrap_or_default()
+                }
+                Err(error) => {
+                    let gone = matches!(
+                        error.as_service_error(),
+                        Some(ReceiveMessageError::QueueDoesNotExist(_))
+                    );
+                    if gone || !error.class().is_transient() {
+                        return Err(self.stop(gone, DisplayErrorContext(&error).to_string()));
+                    }
+                    failures += 1;
+                    if failures == FAILURES_BEFORE_FALLBACK {
+                        tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+                            "receiving events keeps failing; waits poll DescribeJobs alone meanwhile");
+                        self.poller.set_events(None);
+                    }
+                    tokio::time::sleep(Duration::from_secs(1 << failures.min(5))).await;
+                    continue;
+                }
+            };
+            let mut handles = Vec::new();
+            for message in messages {
+                self.stats().messages += 1;
+                self.apply(message.body().unwrap_or("")).await;
+                if let Some(handle) = message.receipt_handle {
+                    handles.push(handle);
+                }
+            }
+            self.delete(handles).await;
+        }
+    }
+
+    async fn apply(&self, body: &str) {
+        let event = match JobStateEvent::from_envelope(body) {
+            Ok(Some(event)) => event,
+            Ok(None) => {
+                self.stats().skipped += 1;
+                return;
+            }
+            Err(error) => {
+                tracing::debug!(queue = %self.queue_url, %error, "skipped a message");
+                self.stats().skipped += 1;
+                return;
+            }
+        };
+        let outcome = self.poller.job_event(&event).await;
+        tracing::debug!(
+            job = event.job_id(),
+            status = event.status(),
+            ?outcome,
+            "job state event"
+        );
+        let mut stats = self.stats();
+        match outcome {
+            EventOutcome::Applied { .. } => stats.applied += 1,
+            EventOutcome::Stale => stats.stale += 1,
+            EventOutcome::NotWaited => stats.not_waited += 1,
+            _ => stats.skipped += 1,
+        }
+    }
+
+    /// Deletes what was read; a message that could not be deleted comes again and is
+    /// then a duplicate, which events tolerate.
+    async fn delete(&self, handles: Vec<String>) {
+        if handles.is_empty() {
+            return;
+        }
+        let entries: Vec<DeleteMessageBatchRequestEntry> = handles
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, handle)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let deleted = self
+            .sqs
+            .delete_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        if let Err(error) = deleted {
+            tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+                "could not delete received messages; they will come again");
+        }
+    }
+
+    fn stop(&self, gone: bool, message: String) -> EventSourceError {
+        self.poller.set_events(None);
+        let error = if gone {
+            EventSourceError::QueueGone {
+                queue_url: self.queue_url.clone(),
+            }
+        } else {
+            EventSourceError::Receive {
+                queue_url: self.queue_url.clone(),
+                message,
+            }
+        };
+        tracing::warn!(%error, "event source stopped");
+        error
+    }
+
+    fn stats(&self) -> std::sync::MutexGuard<'_, EventStats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running [`EventSource`]; dropping it stops the source and the poller polls alone.
+#[derive(Debug)]
+pub struct EventTask {
+    task: JoinHandle<Result<(), EventSourceError>>,
+    stats: Arc<Mutex<EventStats>>,
+    poller: JobPoller,
+}
+
+impl EventTask {
+    /// What the source has done so far.
+    pub fn stats(&self) -> EventStats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the source stopped (the queue went away, or receiving failed for good).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+impl Drop for EventTask {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.poller.set_events(None);
+    }
+}
