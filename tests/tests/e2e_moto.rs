@@ -16,7 +16,16 @@ use aws_sdk_batch::types::{
     ResourceRequirement, ResourceType,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use waiters_runtime::{BatchWaiters, DelayStrategy, JobWaitError, JobWaitOptions, RandomSource};
+use waiters_runtime::{
+    BatchOutput, BatchWaiters, DelayStrategy, JobWaitError, JobWaitOptions, RandomSource,
+};
+
+/// Airflow's second Batch model (`waiters/batch.json`), byte for byte.
+const AIRFLOW_BATCH: &str = include_str!("../fixtures/airflow-batch.json");
+
+mod airflow {
+    waiters_runtime::waiters!("fixtures/airflow-batch.json");
+}
 
 fn endpoint() -> String {
     std::env::var("MOTO_ENDPOINT")
@@ -244,5 +253,108 @@ async fn moto_reference_model_job_exists_fails_at_once() {
         err.to_string()
             .ends_with("terminal failure state: Matched expected service error code: "),
         "{err}"
+    );
+}
+
+/// Airflow's `batch.json`, typed: the compute environment to VALID with
+/// `compute_env_ready` (DescribeComputeEnvironments), then a job in the queue to
+/// SUCCEEDED with `batch_job_complete`.
+#[tokio::test]
+async fn moto_airflow_batch_model_typed() {
+    use airflow::Waiters as _;
+
+    set_moto_use_docker(false).await;
+    let client = batch_client();
+    let (queue, definition) = create_batch_resources(&client, "airflow-typed").await;
+    let ready = client
+        .wait_until_compute_env_ready()
+        .compute_environments("airflow-typed-ce")
+        .delay(Duration::from_millis(250))
+        .max_wait(Duration::from_secs(60))
+        .wait()
+        .await
+        .expect("moto reports the compute environment VALID");
+    let ce = &ready
+        .output()
+        .expect("the last output")
+        .compute_environments()[0];
+    assert_eq!(ce.compute_environment_name(), Some("airflow-typed-ce"));
+    assert_eq!(ce.status().map(|s| s.as_str()), Some("VALID"));
+
+    let job_id = submit(&client, &queue, &definition).await;
+    let done = client
+        .wait_until_batch_job_complete()
+        .jobs(&job_id)
+        .delay(Duration::from_millis(250))
+        .max_wait(Duration::from_secs(120))
+        .wait()
+        .await
+        .expect("moto runs the job to SUCCEEDED");
+    let job = &done.output().expect("the last output").jobs()[0];
+    assert_eq!(job.status().map(|s| s.as_str()), Some("SUCCEEDED"));
+    println!(
+        "moto typed: compute environment VALID after {} calls, job SUCCEEDED after {}",
+        ready.attempts, done.attempts
+    );
+}
+
+/// Airflow's `batch.json` loaded at run time: the compute environment to VALID with the
+/// input as request JSON, the queue to VALID with a DescribeJobQueues waiter of our own,
+/// then a job to SUCCEEDED.
+#[tokio::test]
+async fn moto_airflow_batch_model_at_run_time() {
+    set_moto_use_docker(false).await;
+    let client = batch_client();
+    let (queue, definition) = create_batch_resources(&client, "airflow-runtime").await;
+    let waiters = BatchWaiters::from_json_str(client.clone(), AIRFLOW_BATCH).unwrap();
+
+    let mut ready = waiters.get_waiter("compute_env_ready").unwrap();
+    ready.config.delay = Duration::from_millis(250);
+    ready.config.max_wait = Some(Duration::from_secs(60));
+    let input = ready
+        .input(&serde_json::json!({"computeEnvironments": ["airflow-runtime-ce"]}))
+        .unwrap();
+    let waited = ready
+        .wait_input(&input)
+        .await
+        .expect("moto reports the compute environment VALID");
+    let response = waited.output().expect("the last response");
+    // The run-time acceptors searched moto's raw body.
+    assert_eq!(response.body["computeEnvironments"][0]["status"], "VALID");
+    assert!(matches!(
+        &response.output,
+        BatchOutput::DescribeComputeEnvironments(o) if o.compute_environments().len() == 1
+    ));
+
+    let queue_model = r#"{"version": 2, "waiters": {"job_queue_ready": {
+        "operation": "DescribeJobQueues", "delay": 0.25, "maxAttempts": 240,
+        "acceptors": [
+          {"matcher": "pathAll", "argument": "jobQueues[].status", "expected": "VALID", "state": "success"},
+          {"matcher": "pathAny", "argument": "jobQueues[].status", "expected": "INVALID", "state": "failure"}]}}}"#;
+    let queues = BatchWaiters::from_json_str(client.clone(), queue_model).unwrap();
+    let queue_ready = queues.get_waiter("job_queue_ready").unwrap();
+    let input = queue_ready
+        .input(&serde_json::json!({"jobQueues": [queue]}))
+        .unwrap();
+    let waited = queue_ready
+        .wait_input(&input)
+        .await
+        .expect("moto reports the queue VALID");
+    assert_eq!(
+        waited.output().unwrap().body["jobQueues"][0]["state"],
+        "ENABLED"
+    );
+
+    let job_id = submit(&client, &queue, &definition).await;
+    let mut complete = waiters.get_waiter("batch_job_complete").unwrap();
+    complete.config.delay = Duration::from_millis(250);
+    complete.config.max_wait = Some(Duration::from_secs(120));
+    let done = complete
+        .wait([job_id.as_str()])
+        .await
+        .expect("moto runs the job to SUCCEEDED");
+    assert_eq!(
+        done.output().unwrap().body["jobs"][0]["status"],
+        "SUCCEEDED"
     );
 }

@@ -28,6 +28,15 @@ credentials files, web identity, ECS and EC2 instance metadata); SSO profiles an
 credential_process are not supported. RUST_LOG=debug turns on debug logs on stderr.";
 
 const WAIT_HELP: &str = "\
+Input:
+  The waiter's operation gets its input as request JSON, as in the Batch API reference:
+  --input '{\"computeEnvironments\": [\"my-ce\"]}', or --input @input.json. Members the
+  operation does not have, or values of the wrong type, are refused before any call.
+  --job-id ID is the shortcut for waiters on DescribeJobs. A waiter on another operation
+  with neither polls it with an empty input (`{}`). Paginated operations (ListJobs,
+  DescribeComputeEnvironments, ...) are read one page per attempt: the first, unless the
+  input has a nextToken.
+
 Output:
   --output text  progress on stderr (attempt, observed status, next poll; a spinner when
                  stderr is a terminal) and one line on stdout: `OUTCOME: details`.
@@ -42,8 +51,9 @@ reason names the last error. Other service errors end the wait at once (exit 4).
 Exit codes: 0 success, 1 failure state, 2 usage or model error, 3 max attempts or max wait
 exceeded, 4 service or transport error.
 
-Example:
-  waiters wait JobComplete --job-id 1a2b3c --delay 30 --max-wait 3600 --output json";
+Examples:
+  waiters wait JobComplete --job-id 1a2b3c --delay 30 --max-wait 3600 --output json
+  waiters wait compute_env_ready --model batch.json --input '{\"computeEnvironments\": [\"ce\"]}'";
 
 const WAIT_FOR_JOB_HELP: &str = "\
 Each job runs JobExists, JobRunning and JobComplete in turn, then its final status is checked
@@ -69,7 +79,8 @@ Example:
 /// Wait on AWS Batch jobs with botocore's waiter semantics.
 ///
 /// Runs the waiters of a botocore "waiters-2" model (the bundled Batch model, or your own
-/// with --model) against DescribeJobs, from shell scripts, CI pipelines and Makefiles.
+/// with --model) against Batch's read operations (DescribeJobs, DescribeComputeEnvironments,
+/// ListJobs, ...), from shell scripts, CI pipelines and Makefiles.
 #[derive(Debug, Parser)]
 #[command(
     name = "waiters",
@@ -98,7 +109,8 @@ pub(crate) enum Command {
     /// others on stderr as `FILE: JSON-PATH: message`.
     #[command(after_help = "Exit codes: 0 every file is valid, 2 otherwise.")]
     Validate(ValidateArgs),
-    /// Run one waiter on the given jobs (one DescribeJobs call per attempt).
+    /// Run one waiter: on jobs (--job-id, one DescribeJobs call per attempt), or on its
+    /// operation's input (--input JSON).
     #[command(after_help = WAIT_HELP)]
     Wait(WaitArgs),
     /// Wait until jobs finish: JobExists, JobRunning, JobComplete, then a status check.
@@ -159,9 +171,14 @@ pub(crate) struct WaitArgs {
     /// The waiter to run (for example JobComplete).
     #[arg(value_name = "WAITER")]
     pub(crate) waiter: String,
-    /// A job id or ARN; repeat for several jobs (at most 100, one DescribeJobs call).
-    #[arg(long = "job-id", value_name = "ID", required = true)]
+    /// A job id or ARN; repeat for several jobs (at most 100, one DescribeJobs call). The
+    /// shortcut for waiters on DescribeJobs.
+    #[arg(long = "job-id", value_name = "ID")]
     pub(crate) job_ids: Vec<String>,
+    /// The operation's input as request JSON (`{"computeEnvironments": ["ce"]}`), or
+    /// `@FILE` to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "job_ids")]
+    pub(crate) input: Option<String>,
     #[command(flatten)]
     pub(crate) model: ModelArg,
     /// Seconds between attempts, instead of the model's delay (fractions and 0 allowed).

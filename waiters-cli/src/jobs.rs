@@ -29,6 +29,19 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
             JOB_PHASES.join(", ")
         )));
     }
+    // Models may have waiters on any operation now; these three are given job ids.
+    if let Some(other) = JOB_PHASES
+        .iter()
+        .filter_map(|phase| model.model.waiter(phase))
+        .find(|waiter| waiter.operation() != "DescribeJobs")
+    {
+        return Err(CliError::Usage(format!(
+            "{}: waiter {} polls {}; wait-for-job gives its waiters job ids, for DescribeJobs",
+            model.source,
+            other.name(),
+            other.operation()
+        )));
+    }
     let waiters = model.into_waiters(batch_client(&args.aws).await?)?;
     let options = JobWaitOptions {
         initial_delay: args.delay,

@@ -9,6 +9,7 @@ mod error;
 mod jobs;
 mod local;
 mod models;
+mod operation_input;
 mod progress;
 mod report;
 mod wait;

@@ -54,8 +54,9 @@ impl LoadedModel {
         }
     }
 
-    /// Run-time Batch waiters over this model; fails if a waiter calls an operation other
-    /// than DescribeJobs, or has a delay longer than the CLI accepts for `--delay`.
+    /// Run-time Batch waiters over this model; fails if a waiter calls an operation the
+    /// waiters cannot poll (not a read-only Batch operation), or has a delay longer than
+    /// the CLI accepts for `--delay`.
     pub(crate) fn into_waiters(self, client: Client) -> Result<BatchWaiters, CliError> {
         let too_long: Vec<_> = self
             .model

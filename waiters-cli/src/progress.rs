@@ -47,6 +47,18 @@ impl Progress {
     /// Reports one attempt of a waiter; `job` (for `wait-for-job`, where every job has
     /// its own waiters) prefixes the line.
     pub(crate) fn attempt(&self, job: Option<&str>, attempt: &BatchAttempt<'_>, ids: &[String]) {
+        if self.enabled {
+            self.attempt_seen(job, attempt, &observed(attempt, ids));
+        }
+    }
+
+    /// Reports one attempt whose response `observed` describes.
+    pub(crate) fn attempt_seen<O, E>(
+        &self,
+        job: Option<&str>,
+        attempt: &Attempt<'_, O, E>,
+        observed: &str,
+    ) {
         if !self.enabled {
             return;
         }
@@ -59,7 +71,7 @@ impl Progress {
             attempt.waiter,
             attempt.number,
             attempt.elapsed.as_secs_f64(),
-            observed(attempt, ids)
+            observed
         ));
         if let Some(matched) = attempt.matched {
             line.push_str(&format!(" -> {}", matched.state));

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 use waiters_runtime::aws_sdk_batch::types::JobDetail;
 use waiters_runtime::{
-    BatchWaitError, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass, FailureReason,
-    JobWaitError, OperationError, Waited, exit_code,
+    BatchResponse, DescribeJobsResponse, ErrorClass, FailureReason, JobWaitError, OperationError,
+    WaitError, Waited, exit_code,
 };
 
 use crate::cli::OutputFormat;
@@ -79,7 +79,7 @@ pub(crate) fn job_status<'a>(response: &'a DescribeJobsResponse, id: &str) -> Op
 
 /// `Code: message` for a service error, the client's description for anything else; on
 /// one line.
-pub(crate) fn error_summary(error: &DescribeJobsSdkError) -> String {
+pub(crate) fn error_summary<E: OperationError>(error: &E) -> String {
     match error.class() {
         ErrorClass::Service { code, message, .. } => single_line(&format!(
             "{}: {}",
@@ -98,7 +98,7 @@ pub(crate) fn single_line(text: &str) -> String {
 
 /// An error response as JSON: `{"error": {"code", "message", "status"}}`, or
 /// `{"error": {"message"}}` when no service answered.
-fn error_json(error: &DescribeJobsSdkError) -> Value {
+fn error_json<E: OperationError>(error: &E) -> Value {
     match error.class() {
         ErrorClass::Service {
             code,
@@ -109,9 +109,26 @@ fn error_json(error: &DescribeJobsSdkError) -> Value {
     }
 }
 
-fn response_json(response: &Result<DescribeJobsResponse, DescribeJobsSdkError>) -> Value {
+/// A response whose body the JSON report shows as the service sent it.
+pub(crate) trait ResponseBody {
+    fn body(&self) -> &Value;
+}
+
+impl ResponseBody for DescribeJobsResponse {
+    fn body(&self) -> &Value {
+        &self.body
+    }
+}
+
+impl ResponseBody for BatchResponse {
+    fn body(&self) -> &Value {
+        &self.body
+    }
+}
+
+fn response_json<R: ResponseBody, E: OperationError>(response: &Result<R, E>) -> Value {
     match response {
-        Ok(response) => response.body.clone(),
+        Ok(response) => response.body().clone(),
         Err(error) => error_json(error),
     }
 }
@@ -130,9 +147,9 @@ pub(crate) struct WaitReport {
 }
 
 impl WaitReport {
-    pub(crate) fn new(
+    pub(crate) fn new<R: ResponseBody, E: OperationError>(
         waiter: &str,
-        result: &Result<Waited<DescribeJobsResponse, DescribeJobsSdkError>, BatchWaitError>,
+        result: &Result<Waited<R, E>, WaitError<R, E>>,
     ) -> Self {
         match result {
             Ok(waited) => Self {

@@ -1,4 +1,5 @@
-//! `waiters wait`: one waiter of the model, DescribeJobs on the given jobs.
+//! `waiters wait`: one waiter of the model, DescribeJobs on the given jobs, or any
+//! operation on its `--input` (see `operation_input`).
 
 use std::collections::HashSet;
 
@@ -8,6 +9,7 @@ use crate::aws::batch_client;
 use crate::cli::{MAX_DESCRIBE_JOBS, WaitArgs};
 use crate::error::{CliError, Exit};
 use crate::models::LoadedModel;
+use crate::operation_input;
 use crate::progress::{BatchAttempt, Progress};
 use crate::report::WaitReport;
 
@@ -23,6 +25,7 @@ pub(crate) async fn run(args: &WaitArgs) -> Result<Exit, CliError> {
     }
     let model = LoadedModel::load(args.model.model.as_deref())?;
     model.require(&args.waiter)?;
+    let input = operation_input::operation_input(&model, args)?;
     let waiters = model.into_waiters(batch_client(&args.aws).await?)?;
     let mut waiter = waiters.get_waiter(&args.waiter)?;
     if let Some(delay) = args.delay {
@@ -34,6 +37,10 @@ pub(crate) async fn run(args: &WaitArgs) -> Result<Exit, CliError> {
     waiter.config.max_wait = args.max_wait;
     if args.jitter {
         waiter.config.delay_strategy = DelayStrategy::airflow_jitter();
+    }
+    if let Some(input) = input {
+        tracing::debug!(waiter = %args.waiter, config = ?waiter.config, ?input, "waiting");
+        return Ok(operation_input::wait(args, &waiter, &input).await);
     }
     tracing::debug!(waiter = %args.waiter, config = ?waiter.config, jobs = ids.len(), "waiting");
 

@@ -29,7 +29,27 @@ import os
 import re
 import sys
 
-SUPPORTED_OPERATIONS = ["DescribeJobs"]
+# Every read-only operation (Describe*, List*, Get*) a waiter can poll; keep in step with
+# waiters-codegen/src/operations.rs and waiters-runtime/src/typed/operations.rs.
+SUPPORTED_OPERATIONS = [
+    "DescribeComputeEnvironments",
+    "DescribeConsumableResource",
+    "DescribeJobDefinitions",
+    "DescribeJobQueues",
+    "DescribeJobs",
+    "DescribeQuotaShare",
+    "DescribeSchedulingPolicies",
+    "DescribeServiceEnvironments",
+    "DescribeServiceJob",
+    "GetJobQueueSnapshot",
+    "ListConsumableResources",
+    "ListJobs",
+    "ListJobsByConsumableResource",
+    "ListQuotaShares",
+    "ListSchedulingPolicies",
+    "ListServiceJobs",
+    "ListTagsForResource",
+]
 
 
 def squash(name):

@@ -22,8 +22,10 @@ pub enum ProblemKind {
         reason: &'static str,
     },
     /// Two waiters, or a waiter and the extension trait, would get the same Rust name.
-    #[error("{what} `{rust_name}` clashes with {other}")]
+    #[error("{what} `{rust_name}` of waiter {waiter:?} clashes with {other}")]
     NameClash {
+        /// The waiter reported (the later of the two, in model order).
+        waiter: String,
         /// The generated item (`method`, `type`).
         what: &'static str,
         /// The Rust name both would get.
@@ -46,7 +48,8 @@ pub enum ProblemKind {
     },
     /// `operation` exists but code generation does not support it.
     #[error(
-        "operation {operation:?} is not supported by waiters! code generation (supported: {supported})"
+        "operation {operation:?} is not supported by waiters! code generation: waiters poll \
+         read-only operations (supported: {supported})"
     )]
     UnsupportedOperation {
         /// The operation as written.
@@ -56,8 +59,9 @@ pub enum ProblemKind {
     },
     /// A JMESPath field that the typed output does not have.
     #[error(
-        "in `{expression}`: {shape} has no member `{member}`{}{}",
+        "in `{expression}`: {shape} has no member `{member}`{}{}{}",
         did_you_mean(.suggestion),
+        listed(.members),
         not_in_sdk(.missing_from_sdk)
     )]
     UnknownMember {
@@ -69,6 +73,8 @@ pub enum ProblemKind {
         member: String,
         /// A close match, when there is one.
         suggestion: Option<String>,
+        /// The structure's members, when there is no suggestion and they are few.
+        members: Vec<String>,
         /// The SDK crate, when the Batch service model has the member but that SDK
         /// version does not.
         missing_from_sdk: Option<String>,
@@ -116,6 +122,14 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
         Some(s) => format!(" (did you mean `{s}`?)"),
         None => String::new(),
     }
+}
+
+fn listed(members: &[String]) -> String {
+    if members.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = members.iter().map(|m| format!("`{m}`")).collect();
+    format!(" (its members: {})", list.join(", "))
 }
 
 fn not_in_sdk(sdk: &Option<String>) -> String {

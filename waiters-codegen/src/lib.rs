@@ -98,3 +98,10 @@ pub fn sdk_accessor_check(runtime: &TokenStream) -> TokenStream {
 }
 
 mod shapes_check;
+
+/// The Batch operations code generation supports, sorted (a test compares them with the
+/// runtime's `SUPPORTED_OPERATIONS`).
+#[doc(hidden)]
+pub fn supported_operations() -> Vec<&'static str> {
+    operations::names().collect()
+}

@@ -136,61 +136,44 @@ pub(crate) fn rust_ident(name: &str) -> Option<proc_macro2::Ident> {
     })
 }
 
-/// Why `name` cannot be the name of a generated type, if it cannot.
+/// The Rust type a waiter name becomes, or why it cannot become one.
 ///
-/// Waiter names become type names as they are, so they must be UpperCamelCase identifiers
-/// that `#![deny(warnings)]` accepts: an ASCII capital letter, then letters and digits.
-pub(crate) fn type_name_problem(name: &str) -> Option<&'static str> {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => Some("it is empty"),
-        Some(c) if !c.is_ascii_uppercase() => {
-            Some("it must start with an ASCII capital letter (UpperCamelCase)")
-        }
-        _ if !chars.all(|c| c.is_ascii_alphanumeric()) => {
-            Some("it may only contain ASCII letters and digits (UpperCamelCase, no `_`)")
-        }
-        _ if name == "Self" => Some("`Self` is a Rust keyword"),
-        _ => None,
+/// Models name waiters in UpperCamelCase (botocore), snake_case or kebab-case (Airflow's
+/// `compute_env_ready`); each maps to an UpperCamelCase type that `#![deny(warnings)]`
+/// accepts: the parts between `_` and `-` with their first letter capitalised and the rest
+/// kept (`compute_env_ready` and `ComputeEnvReady` give `ComputeEnvReady`, `DBReady` stays
+/// `DBReady`).
+pub(crate) fn waiter_type_name(name: &str) -> Result<String, &'static str> {
+    if name.is_empty() {
+        return Err("it is empty");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("it may only contain ASCII letters, digits, `_` and `-`");
+    }
+    let type_name: String = name
+        .split(['_', '-'])
+        .flat_map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+        })
+        .collect();
+    match type_name.chars().next() {
+        None => Err("it has no letters or digits"),
+        Some(c) if c.is_ascii_digit() => Err("it must start with a letter"),
+        _ if type_name == "Self" => Err("`Self` is a Rust keyword"),
+        _ => Ok(type_name),
     }
 }
 
-/// The edit distance between two strings (insertions, deletions, substitutions).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
-/// The candidate closest to `wanted`, when it is close enough to be a likely typo
-/// (case-insensitive match, or at most a third of the letters wrong).
-pub(crate) fn suggest<'a>(
-    wanted: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = wanted.to_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    for candidate in candidates {
-        if candidate.to_lowercase() == lower {
-            return Some(candidate);
-        }
-        let distance = edit_distance(&lower, &candidate.to_lowercase());
-        let limit = (wanted.chars().count().max(3)) / 3;
-        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
-            best = Some((distance, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
-}
+/// Suggestions for typos, shared with the run-time input checks.
+pub(crate) use waiters_model::suggest;
 
 #[cfg(test)]
 mod tests {
@@ -258,23 +241,40 @@ mod tests {
     }
 
     #[test]
-    fn type_names() {
-        assert_eq!(type_name_problem("JobComplete"), None);
-        assert_eq!(type_name_problem("Job2"), None);
-        assert!(type_name_problem("jobComplete").is_some());
-        assert!(type_name_problem("Job-Complete").is_some());
-        assert!(type_name_problem("Job_Complete").is_some());
-        assert!(type_name_problem("").is_some());
-        assert!(type_name_problem("Self").is_some());
+    fn waiter_names_of_any_case_become_upper_camel_case_types() {
+        for (name, ty) in [
+            ("JobComplete", "JobComplete"),
+            ("compute_env_ready", "ComputeEnvReady"),
+            ("batch_job_complete", "BatchJobComplete"),
+            ("job-complete", "JobComplete"),
+            ("jobComplete", "JobComplete"),
+            ("DBInstanceAvailable", "DBInstanceAvailable"),
+            ("Job2", "Job2"),
+            ("job_2nd", "Job2nd"),
+            ("__a__b__", "AB"),
+        ] {
+            assert_eq!(waiter_type_name(name), Ok(ty.to_owned()), "{name}");
+        }
+        for bad in [
+            "",
+            "_",
+            "-_-",
+            "2ndJob",
+            "_2nd",
+            "job complete",
+            "job.done",
+            "Self",
+            "self",
+            "Jöb",
+        ] {
+            assert!(waiter_type_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
-    fn suggestions() {
-        let members = ["status", "statusReason", "jobId"];
-        assert_eq!(suggest("statuz", members), Some("status"));
-        assert_eq!(suggest("STATUS", members), Some("status"));
-        assert_eq!(suggest("jobid", members), Some("jobId"));
-        assert_eq!(suggest("container", members), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    fn waiter_methods_are_snake_case_of_the_model_name() {
+        assert_eq!(snake_case("compute_env_ready"), "compute_env_ready");
+        assert_eq!(snake_case("job-complete"), "job_complete");
+        assert_eq!(snake_case("ComputeEnvReady"), "compute_env_ready");
     }
 }

@@ -288,7 +288,18 @@ mod tests {
                 output: "DescribeJobsResponse".into()
             }))
         );
-        assert_eq!(table.operations.get("ListJobs"), Some(&None));
+        assert_eq!(table.operations.get("SubmitJob"), Some(&None));
+        assert_eq!(
+            table.member("ComputeEnvironmentDetail", "status"),
+            Some("CEStatus")
+        );
+        match table.shape("CEStatus") {
+            Some(Shape::String(Some(info))) => {
+                assert_eq!(info.rust, "CeStatus");
+                assert_eq!(info.variants["VALID"], "Valid");
+            }
+            other => panic!("CEStatus is {other:?}"),
+        }
         assert_eq!(
             table.member("DescribeJobsResponse", "jobs"),
             Some("JobDetailList")

@@ -30,12 +30,37 @@ fn a_valid_model_generates() {
 }
 
 #[test]
+fn snake_and_kebab_case_names_become_upper_camel_case_types() {
+    let json = model(
+        &[
+            waiter("compute_env_ready", "DescribeJobs", OK),
+            waiter("job-done", "DescribeJobs", OK),
+        ]
+        .join(", "),
+    );
+    let code = generate(&Options::new("m.json"), &json)
+        .unwrap_or_else(|f| panic!("{}", f.error))
+        .to_string();
+    for item in [
+        "pub type ComputeEnvReady",
+        "pub enum ComputeEnvReadyDefinition",
+        "fn wait_until_compute_env_ready",
+        "const NAME : & 'static str = \"compute_env_ready\"",
+        "pub type JobDone",
+        "fn wait_until_job_done",
+        "const NAME : & 'static str = \"job-done\"",
+    ] {
+        assert!(code.contains(item), "{item} in {code}");
+    }
+}
+
+#[test]
 fn every_problem_is_reported_in_model_order() {
     let json = model(
         &[
             waiter("A", "DescribeJobs", &OK.replace("status\"", "statuz\"")),
-            waiter("B", "ListJobs", OK),
-            waiter("c", "DescribeJobs", OK),
+            waiter("B", "SubmitJob", OK),
+            waiter("c.d", "DescribeJobs", OK),
         ]
         .join(", "),
     );
@@ -43,11 +68,16 @@ fn every_problem_is_reported_in_model_order() {
         lines(&json),
         [
             "m.json: waiters.A.acceptors[0].argument: in `jobs[].statuz`: JobDetail has no \
-             member `statuz` (did you mean `status`?)",
-            "m.json: waiters.B.operation: operation \"ListJobs\" is not supported by waiters! \
-             code generation (supported: DescribeJobs)",
-            "m.json: waiters.c: waiter name \"c\" is not a valid Rust type name: it must start \
-             with an ASCII capital letter (UpperCamelCase)",
+             member `statuz` (did you mean `status`?)"
+                .to_owned(),
+            format!(
+                "m.json: waiters.B.operation: operation \"SubmitJob\" is not supported by \
+                 waiters! code generation: waiters poll read-only operations (supported: {})",
+                waiters_codegen::supported_operations().join(", ")
+            ),
+            "m.json: waiters[\"c.d\"]: waiter name \"c.d\" is not a valid Rust type name: it may \
+             only contain ASCII letters, digits, `_` and `-`"
+                .to_owned(),
         ]
     );
 }
@@ -64,15 +94,34 @@ fn clashing_names_are_errors() {
     assert_eq!(
         lines(&json),
         [
-            "m.json: waiters.JobOk: method `wait_until_job_ok` clashes with the one generated for \
-          waiter \"JobOK\""
+            "m.json: waiters.JobOk: method `wait_until_job_ok` of waiter \"JobOk\" clashes with \
+             the one generated for waiter \"JobOK\""
+        ]
+    );
+    // Names of different cases that map to one type.
+    let json = model(
+        &[
+            waiter("compute_env_ready", "DescribeJobs", OK),
+            waiter("ComputeEnvReady", "DescribeJobs", OK),
+        ]
+        .join(", "),
+    );
+    assert_eq!(
+        lines(&json),
+        [
+            "m.json: waiters.compute_env_ready: type `ComputeEnvReady` of waiter \
+             \"compute_env_ready\" clashes with the waiter type generated for waiter \
+             \"ComputeEnvReady\" (waiter names map to UpperCamelCase types: rename one of the \
+             two)"
         ]
     );
     let json = model(&waiter("Waiters", "DescribeJobs", OK));
     let found = lines(&json);
     assert_eq!(found.len(), 1);
     assert!(
-        found[0].contains("type `Waiters` clashes with the generated extension trait"),
+        found[0].contains(
+            "type `Waiters` of waiter \"Waiters\" clashes with the generated extension trait"
+        ),
         "{found:?}"
     );
     // Renaming the trait resolves it.
@@ -268,4 +317,61 @@ proptest! {
     fn arbitrary_text_never_panics(text in ".{0,200}") {
         let _ = generate(&Options::new("m.json"), &text);
     }
+}
+
+#[test]
+fn acceptors_are_checked_against_their_own_operations_output() {
+    let ready = r#"{"matcher": "pathAll", "argument": "computeEnvironments[].status", "expected": "VALID", "state": "success"}"#;
+    let json = model(&waiter("CeReady", "DescribeComputeEnvironments", ready));
+    let code = generate(&Options::new("m.json"), &json)
+        .unwrap_or_else(|f| panic!("{}", f.error))
+        .to_string();
+    assert!(
+        code.contains("describe_compute_environments :: DescribeComputeEnvironments"),
+        "{code}"
+    );
+    assert!(code.contains("CeStatus :: Valid"), "{code}");
+
+    // DescribeJobs's argument on another operation: the output's members are listed.
+    let json = model(&waiter("CeReady", "DescribeComputeEnvironments", OK));
+    assert_eq!(
+        lines(&json),
+        [
+            "m.json: waiters.CeReady.acceptors[0].argument: in `jobs[].status`: \
+             DescribeComputeEnvironmentsResponse has no member `jobs` (its members: \
+             `computeEnvironments`, `nextToken`)"
+        ]
+    );
+    // An enum value of another operation's output.
+    let json = model(&waiter(
+        "CeReady",
+        "DescribeComputeEnvironments",
+        &ready.replace("VALID", "SUCCEEDED"),
+    ));
+    let found = lines(&json);
+    assert!(
+        found[0].contains("\"SUCCEEDED\" is not a CEStatus value"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn list_operations_document_that_waiters_read_the_first_page() {
+    let listed = r#"{"matcher": "path", "argument": "length(jobSummaryList) > `0`", "expected": true, "state": "success"}"#;
+    let json = model(&waiter("QueueBusy", "ListJobs", listed));
+    let code = generate(&Options::new("m.json"), &json)
+        .unwrap_or_else(|f| panic!("{}", f.error))
+        .to_string();
+    assert!(
+        code.contains("every attempt reads the first page only"),
+        "{code}"
+    );
+    let json = model(&waiter("JobDone", "DescribeJobs", OK));
+    let code = generate(&Options::new("m.json"), &json)
+        .unwrap_or_else(|f| panic!("{}", f.error))
+        .to_string();
+    assert!(
+        !code.contains("first page"),
+        "DescribeJobs does not page: {code}"
+    );
 }

@@ -17,6 +17,7 @@ use waiters_codegen::{Options, generate, sdk_accessor_check};
 
 const DEFAULT_MODEL: &str = include_str!("../../models/batch-waiters.json");
 const REFERENCE_MODEL: &str = include_str!("../../tests/fixtures/airflow-reference.json");
+const AIRFLOW_BATCH: &str = include_str!("../../tests/fixtures/airflow-batch.json");
 const CUSTOM_MODEL: &str = include_str!("../../waiters-macros/tests/models/custom-waiters.json");
 const KITCHEN_SINK: &str = include_str!("../../waiters-macros/tests/models/kitchen-sink.json");
 
@@ -70,6 +71,11 @@ fn expanded_sources_are_current() {
             "reference_model.rs",
             "tests/fixtures/airflow-reference.json",
             REFERENCE_MODEL,
+        ),
+        (
+            "airflow_batch.rs",
+            "tests/fixtures/airflow-batch.json",
+            AIRFLOW_BATCH,
         ),
         (
             "custom_model.rs",

@@ -31,10 +31,11 @@ pub(crate) fn handle(app: &App, operation: Operation, body: &[u8]) -> Result<Val
         Operation::TerminateJob => stop_job(app, parse(body)?, StopRequest::Terminate),
         Operation::CancelJob => stop_job(app, parse(body)?, StopRequest::Cancel),
         Operation::ListJobs => list_jobs(app, parse(body)?),
+        _ => crate::resources::api::handle(app, operation, body),
     }
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // The SDK always sends an object, but an empty body means "no members".
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}".as_slice()
@@ -45,7 +46,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::Serialization(format!("Could not parse the request body: {e}")))
 }
 
-fn required(value: Option<String>, name: &str) -> Result<String, ApiError> {
+pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, ApiError> {
     match value {
         Some(value) if !value.is_empty() => Ok(value),
         _ => Err(ApiError::Client(format!(

@@ -1,4 +1,5 @@
-//! The state every request shares: clock, jobs, default schedule, faults and counters. It
+//! The state every request shares: clock, jobs, compute environments, job queues and job
+//! definitions, default schedule, faults and counters. It
 //! has a module of its own so that the server, the Batch operations and the admin routes
 //! use it without importing each other.
 
@@ -9,12 +10,14 @@ use crate::counters::CounterSet;
 use crate::faults::Faults;
 use crate::jobs::JobStore;
 use crate::profile::JobProfile;
+use crate::resources::ResourceStore;
 
 /// State shared by every request.
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) clock: Arc<ServerClock>,
     jobs: Mutex<JobStore>,
+    resources: Mutex<ResourceStore>,
     default_profile: Mutex<JobProfile>,
     pub(crate) faults: Faults,
     pub(crate) counters: CounterSet,
@@ -25,12 +28,14 @@ impl App {
     pub(crate) fn new(
         clock: Arc<ServerClock>,
         jobs: JobStore,
+        resources: ResourceStore,
         default_profile: JobProfile,
     ) -> Self {
         Self {
             faults: Faults::new(Arc::clone(&clock)),
             clock,
             jobs: Mutex::new(jobs),
+            resources: Mutex::new(resources),
             default_profile: Mutex::new(default_profile),
             counters: CounterSet::default(),
         }
@@ -38,6 +43,12 @@ impl App {
 
     pub(crate) fn jobs(&self) -> MutexGuard<'_, JobStore> {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn resources(&self) -> MutexGuard<'_, ResourceStore> {
+        self.resources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn default_profile(&self) -> JobProfile {

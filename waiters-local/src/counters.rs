@@ -66,6 +66,22 @@ pub struct Counters {
     pub cancel_job: OperationCounters,
     /// `ListJobs` counters.
     pub list_jobs: OperationCounters,
+    /// `CreateComputeEnvironment` counters.
+    pub create_compute_environment: OperationCounters,
+    /// `UpdateComputeEnvironment` counters.
+    pub update_compute_environment: OperationCounters,
+    /// `DescribeComputeEnvironments` counters.
+    pub describe_compute_environments: OperationCounters,
+    /// `CreateJobQueue` counters.
+    pub create_job_queue: OperationCounters,
+    /// `UpdateJobQueue` counters.
+    pub update_job_queue: OperationCounters,
+    /// `DescribeJobQueues` counters.
+    pub describe_job_queues: OperationCounters,
+    /// `RegisterJobDefinition` counters.
+    pub register_job_definition: OperationCounters,
+    /// `DescribeJobDefinitions` counters.
+    pub describe_job_definitions: OperationCounters,
 }
 
 impl Counters {
@@ -77,6 +93,14 @@ impl Counters {
             Operation::TerminateJob => self.terminate_job,
             Operation::CancelJob => self.cancel_job,
             Operation::ListJobs => self.list_jobs,
+            Operation::CreateComputeEnvironment => self.create_compute_environment,
+            Operation::UpdateComputeEnvironment => self.update_compute_environment,
+            Operation::DescribeComputeEnvironments => self.describe_compute_environments,
+            Operation::CreateJobQueue => self.create_job_queue,
+            Operation::UpdateJobQueue => self.update_job_queue,
+            Operation::DescribeJobQueues => self.describe_job_queues,
+            Operation::RegisterJobDefinition => self.register_job_definition,
+            Operation::DescribeJobDefinitions => self.describe_job_definitions,
         }
     }
 
@@ -96,6 +120,14 @@ impl Counters {
             Operation::TerminateJob => &mut self.terminate_job,
             Operation::CancelJob => &mut self.cancel_job,
             Operation::ListJobs => &mut self.list_jobs,
+            Operation::CreateComputeEnvironment => &mut self.create_compute_environment,
+            Operation::UpdateComputeEnvironment => &mut self.update_compute_environment,
+            Operation::DescribeComputeEnvironments => &mut self.describe_compute_environments,
+            Operation::CreateJobQueue => &mut self.create_job_queue,
+            Operation::UpdateJobQueue => &mut self.update_job_queue,
+            Operation::DescribeJobQueues => &mut self.describe_job_queues,
+            Operation::RegisterJobDefinition => &mut self.register_job_definition,
+            Operation::DescribeJobDefinitions => &mut self.describe_job_definitions,
         }
     }
 }
@@ -111,7 +143,7 @@ struct AtomicOperationCounters {
 /// Live counters, updated lock-free by the request path.
 #[derive(Debug, Default)]
 pub(crate) struct CounterSet {
-    operations: [AtomicOperationCounters; 5],
+    operations: [AtomicOperationCounters; Operation::ALL.len()],
 }
 
 impl CounterSet {

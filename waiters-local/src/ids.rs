@@ -85,6 +85,20 @@ impl ArnContext {
         )
     }
 
+    pub(crate) fn compute_environment_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:batch:{}:{}:compute-environment/{name}",
+            self.region, self.account_id
+        )
+    }
+
+    pub(crate) fn ecs_cluster_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:ecs:{}:{}:cluster/{name}",
+            self.region, self.account_id
+        )
+    }
+
     pub(crate) fn job_arn(&self, job_id: &str) -> String {
         format!(
             "arn:aws:batch:{}:{}:job/{job_id}",

@@ -3,8 +3,9 @@
 //! `waiters-local` serves the Batch restJson1 wire protocol over plain HTTP, so the
 //! real [`aws_sdk_batch`] client talks to it unchanged. Jobs move through
 //! `SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING → SUCCEEDED | FAILED` on a
-//! schedule chosen per job, and faults (throttling, 5xx, dropped connections, latency)
-//! can be injected at run time.
+//! schedule chosen per job; compute environments and job queues are `CREATING`, then
+//! `VALID` (or `INVALID` on request); faults (throttling, 5xx, dropped connections,
+//! latency) can be injected at run time.
 //!
 //! # Operations
 //!
@@ -15,6 +16,16 @@
 //! | `TerminateJob` | `POST /v1/terminatejob` | unfinished jobs become `FAILED` (`isCancelled` before `STARTING`, else `isTerminated`) |
 //! | `CancelJob` | `POST /v1/canceljob` | only `SUBMITTED`/`PENDING`/`RUNNABLE` jobs are affected; others are left alone (still 200) |
 //! | `ListJobs` | `POST /v1/listjobs` | by `jobQueue`; `jobStatus` (default `RUNNING`) or one filter (`JOB_NAME`, `JOB_DEFINITION`, `BEFORE_CREATED_AT`, `AFTER_CREATED_AT`); `maxResults`/`nextToken` paging, newest first |
+//! | `CreateComputeEnvironment` | `POST /v1/createcomputeenvironment` | `MANAGED` or `UNMANAGED`; `computeResources` is kept as given; lifecycle from `local:` tags (below) |
+//! | `UpdateComputeEnvironment` | `POST /v1/updatecomputeenvironment` | `state`; the environment is `UPDATING`, then as before |
+//! | `DescribeComputeEnvironments` | `POST /v1/describecomputeenvironments` | names or ARNs (at most 100; unknown ones left out), or all; `maxResults`/`nextToken` paging |
+//! | `CreateJobQueue` | `POST /v1/createjobqueue` | its compute environments must exist; lifecycle from `local:` tags |
+//! | `UpdateJobQueue` | `POST /v1/updatejobqueue` | `state`, `priority`, `computeEnvironmentOrder`; `UPDATING`, then as before |
+//! | `DescribeJobQueues` | `POST /v1/describejobqueues` | as `DescribeComputeEnvironments` |
+//! | `RegisterJobDefinition` | `POST /v1/registerjobdefinition` | `container` or `multinode`; each registration is the next revision; always `ACTIVE` |
+//! | `DescribeJobDefinitions` | `POST /v1/describejobdefinitions` | ARNs, `name:revision` or names; `jobDefinitionName`, `status`; paging |
+//!
+//! `SubmitJob` does not check that its queue or job definition exists.
 //!
 //! Errors use Batch's shapes: HTTP 400 with `x-amzn-errortype: ClientException` and a
 //! `{"message": ...}` body for invalid input (message text in Batch's
@@ -62,6 +73,22 @@
 //! `STARTING`, `logStreamName` from `RUNNING`, `exitCode` when finished), `attempts`
 //! (one `AttemptDetail` once finished), `dependsOn`, `tags`, `platformCapabilities`,
 //! `isCancelled` and `isTerminated`. A terminated or cancelled job has no exit code.
+//!
+//! # Compute environments and job queues
+//!
+//! A new compute environment or job queue is `CREATING` for
+//! [`LocalBatchBuilder::settle_after`] ([`DEFAULT_SETTLE_AFTER`] by default), then `VALID`
+//! (`statusReason` `ComputeEnvironment Healthy` / `JobQueue Healthy`); an update makes it
+//! `UPDATING` for as long again. Its `tags` choose otherwise:
+//!
+//! | Tag | Value |
+//! | --- | --- |
+//! | `local:outcome` | `VALID` (default) or `INVALID` |
+//! | `local:readyMillis` | time to `VALID` or `INVALID`, in milliseconds |
+//! | `local:statusReason` | `statusReason` once `INVALID` |
+//!
+//! Any other `local:` tag, or a value that does not parse, is a `ClientException`. As for
+//! jobs, status follows the server clock.
 //!
 //! # Faults
 //!
@@ -137,6 +164,7 @@ mod ids;
 mod jobs;
 mod operation;
 mod profile;
+mod resources;
 mod server;
 mod wire;
 
@@ -147,5 +175,6 @@ pub use profile::{
     DEFAULT_STATUS_REASON, JobOutcome, JobPhase, JobProfile, ScheduleParameterError, parameter_keys,
 };
 pub use server::{
-    LocalBatch, LocalBatchBuilder, LocalBatchError, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
+    DEFAULT_SETTLE_AFTER, LocalBatch, LocalBatchBuilder, LocalBatchError, TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
 };

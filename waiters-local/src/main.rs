@@ -11,8 +11,10 @@ use waiters_local::{JobOutcome, JobProfile, LocalBatch};
 const USAGE: &str = "\
 usage: waiters-local [options]
 
-Serves the AWS Batch API (SubmitJob, DescribeJobs, TerminateJob, CancelJob, ListJobs)
-over plain HTTP until Ctrl-C. Point a client at the printed URL (e.g. AWS_ENDPOINT_URL_BATCH).
+Serves the AWS Batch API (SubmitJob, DescribeJobs, TerminateJob, CancelJob, ListJobs;
+Create/Update/DescribeComputeEnvironments, Create/Update/DescribeJobQueues,
+RegisterJobDefinition, DescribeJobDefinitions) over plain HTTP until Ctrl-C. Point a
+client at the printed URL (e.g. AWS_ENDPOINT_URL_BATCH).
 
 options:
   --bind ADDR          address to listen on (default 127.0.0.1:0, an ephemeral port)
@@ -20,12 +22,16 @@ options:
   --phase-millis N     default duration of every phase (instead of --total-millis)
   --outcome OUTCOME    default outcome: SUCCEEDED or FAILED (default SUCCEEDED)
   --exit-code N        default container exit code
+  --settle-millis N    how long compute environments and job queues stay CREATING or
+                       UPDATING (default 2000)
   --region REGION      region named in ARNs (default us-east-1)
   --seed N             seed for generated ids
   -h, --help           show this help
 
 Per-job schedules: SubmitJob parameters local:outcome, local:totalMillis, local:phaseMillis,
 local:<phase>Millis, local:exitCode, local:statusReason, local:visibleAfterMillis.
+Compute environment and job queue tags: local:outcome (VALID or INVALID),
+local:readyMillis, local:statusReason.
 Admin routes: GET/DELETE /_local/counters, GET/POST/DELETE /_local/faults,
 PUT /_local/latency, POST /_local/clock/advance.
 Logs go to stderr; RUST_LOG controls them (default info).";
@@ -60,6 +66,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
                 | "--phase-millis"
                 | "--outcome"
                 | "--exit-code"
+                | "--settle-millis"
                 | "--region"
                 | "--seed"
         ) {
@@ -92,6 +99,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
             }
             "--exit-code" => {
                 profile = profile.with_exit_code(value.parse::<i32>().map_err(|_| invalid())?);
+            }
+            "--settle-millis" => {
+                let millis = value.parse::<u64>().map_err(|_| invalid())?;
+                builder = builder.settle_after(Duration::from_millis(millis));
             }
             "--region" => builder = builder.region(value),
             "--seed" => builder = builder.seed(value.parse::<u64>().map_err(|_| invalid())?),
@@ -155,7 +166,9 @@ mod tests {
                 "--phase-millis",
                 "10",
                 "--outcome",
-                "failed"
+                "failed",
+                "--settle-millis",
+                "0"
             ])),
             Ok(Command::Serve(_))
         ));
@@ -169,6 +182,10 @@ mod tests {
         ));
         assert!(matches!(
             parse_args(args(&["--outcome", "RUNNING"])),
+            Err(ArgsError::Invalid { .. })
+        ));
+        assert!(matches!(
+            parse_args(args(&["--settle-millis", "-5"])),
             Err(ArgsError::Invalid { .. })
         ));
         assert!(matches!(

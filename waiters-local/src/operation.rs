@@ -16,16 +16,40 @@ pub enum Operation {
     CancelJob,
     /// `POST /v1/listjobs`
     ListJobs,
+    /// `POST /v1/createcomputeenvironment`
+    CreateComputeEnvironment,
+    /// `POST /v1/updatecomputeenvironment`
+    UpdateComputeEnvironment,
+    /// `POST /v1/describecomputeenvironments`
+    DescribeComputeEnvironments,
+    /// `POST /v1/createjobqueue`
+    CreateJobQueue,
+    /// `POST /v1/updatejobqueue`
+    UpdateJobQueue,
+    /// `POST /v1/describejobqueues`
+    DescribeJobQueues,
+    /// `POST /v1/registerjobdefinition`
+    RegisterJobDefinition,
+    /// `POST /v1/describejobdefinitions`
+    DescribeJobDefinitions,
 }
 
 impl Operation {
     /// Every served operation.
-    pub const ALL: [Operation; 5] = [
+    pub const ALL: [Operation; 13] = [
         Operation::SubmitJob,
         Operation::DescribeJobs,
         Operation::TerminateJob,
         Operation::CancelJob,
         Operation::ListJobs,
+        Operation::CreateComputeEnvironment,
+        Operation::UpdateComputeEnvironment,
+        Operation::DescribeComputeEnvironments,
+        Operation::CreateJobQueue,
+        Operation::UpdateJobQueue,
+        Operation::DescribeJobQueues,
+        Operation::RegisterJobDefinition,
+        Operation::DescribeJobDefinitions,
     ];
 
     /// The operation's API name, e.g. `"DescribeJobs"`.
@@ -36,6 +60,14 @@ impl Operation {
             Operation::TerminateJob => "TerminateJob",
             Operation::CancelJob => "CancelJob",
             Operation::ListJobs => "ListJobs",
+            Operation::CreateComputeEnvironment => "CreateComputeEnvironment",
+            Operation::UpdateComputeEnvironment => "UpdateComputeEnvironment",
+            Operation::DescribeComputeEnvironments => "DescribeComputeEnvironments",
+            Operation::CreateJobQueue => "CreateJobQueue",
+            Operation::UpdateJobQueue => "UpdateJobQueue",
+            Operation::DescribeJobQueues => "DescribeJobQueues",
+            Operation::RegisterJobDefinition => "RegisterJobDefinition",
+            Operation::DescribeJobDefinitions => "DescribeJobDefinitions",
         }
     }
 
@@ -47,6 +79,14 @@ impl Operation {
             Operation::TerminateJob => "/v1/terminatejob",
             Operation::CancelJob => "/v1/canceljob",
             Operation::ListJobs => "/v1/listjobs",
+            Operation::CreateComputeEnvironment => "/v1/createcomputeenvironment",
+            Operation::UpdateComputeEnvironment => "/v1/updatecomputeenvironment",
+            Operation::DescribeComputeEnvironments => "/v1/describecomputeenvironments",
+            Operation::CreateJobQueue => "/v1/createjobqueue",
+            Operation::UpdateJobQueue => "/v1/updatejobqueue",
+            Operation::DescribeJobQueues => "/v1/describejobqueues",
+            Operation::RegisterJobDefinition => "/v1/registerjobdefinition",
+            Operation::DescribeJobDefinitions => "/v1/describejobdefinitions",
         }
     }
 
@@ -64,10 +104,12 @@ impl fmt::Display for Operation {
 
 /// A name that is not one of [`Operation::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown operation `{0}`; expected one of SubmitJob, DescribeJobs, TerminateJob, CancelJob, ListJobs"
-)]
+#[error("unknown operation `{0}`; expected one of {names}", names = operation_names())]
 pub struct UnknownOperation(pub String);
+
+fn operation_names() -> String {
+    Operation::ALL.map(Operation::name).join(", ")
+}
 
 impl FromStr for Operation {
     type Err = UnknownOperation;

@@ -29,6 +29,7 @@ use crate::ids::{ArnContext, IdGenerator};
 use crate::jobs::JobStore;
 use crate::operation::Operation;
 use crate::profile::JobProfile;
+use crate::resources::ResourceStore;
 use crate::wire::{ApiError, DropConnection, json_response};
 
 /// Largest request body accepted (SubmitJob itself is limited to 30 KiB by Batch).
@@ -65,16 +66,22 @@ pub enum LocalBatchError {
 pub struct LocalBatchBuilder {
     bind: SocketAddr,
     default_profile: JobProfile,
+    settle_after: Duration,
     region: String,
     account_id: String,
     seed: u64,
 }
+
+/// How long a new or updated compute environment or job queue stays `CREATING` or
+/// `UPDATING`, unless its `local:readyMillis` tag says otherwise.
+pub const DEFAULT_SETTLE_AFTER: Duration = Duration::from_secs(2);
 
 impl Default for LocalBatchBuilder {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             default_profile: JobProfile::default(),
+            settle_after: DEFAULT_SETTLE_AFTER,
             region: "us-east-1".to_owned(),
             account_id: "123456789012".to_owned(),
             seed: 0x5eed,
@@ -93,6 +100,15 @@ impl LocalBatchBuilder {
     /// [`JobProfile::default`].
     pub fn default_profile(mut self, profile: JobProfile) -> Self {
         self.default_profile = profile;
+        self
+    }
+
+    /// How long new or updated compute environments and job queues stay `CREATING` or
+    /// `UPDATING` before they are `VALID` (or `INVALID`, when their tag `local:outcome`
+    /// asks for it); default [`DEFAULT_SETTLE_AFTER`]. The tag `local:readyMillis`
+    /// overrides it per resource.
+    pub fn settle_after(mut self, settle_after: Duration) -> Self {
+        self.settle_after = settle_after;
         self
     }
 
@@ -133,7 +149,8 @@ impl LocalBatchBuilder {
         };
         let app = Arc::new(App::new(
             clock,
-            JobStore::new(IdGenerator::new(self.seed), arns),
+            JobStore::new(IdGenerator::new(self.seed), arns.clone()),
+            ResourceStore::new(arns, self.settle_after),
             self.default_profile,
         ));
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
@@ -300,36 +317,20 @@ impl Drop for LocalBatch {
 }
 
 fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route(Operation::SubmitJob.path(), post(submit_job))
-        .route(Operation::DescribeJobs.path(), post(describe_jobs))
-        .route(Operation::TerminateJob.path(), post(terminate_job))
-        .route(Operation::CancelJob.path(), post(cancel_job))
-        .route(Operation::ListJobs.path(), post(list_jobs))
+    Operation::ALL
+        .into_iter()
+        .fold(Router::new(), |router, operation| {
+            router.route(
+                operation.path(),
+                post(move |State(app): State<Arc<App>>, body: Body| async move {
+                    batch_request(&app, operation, body).await
+                }),
+            )
+        })
         .merge(crate::admin::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .with_state(app)
-}
-
-async fn submit_job(State(app): State<Arc<App>>, body: Body) -> Response {
-    batch_request(&app, Operation::SubmitJob, body).await
-}
-
-async fn describe_jobs(State(app): State<Arc<App>>, body: Body) -> Response {
-    batch_request(&app, Operation::DescribeJobs, body).await
-}
-
-async fn terminate_job(State(app): State<Arc<App>>, body: Body) -> Response {
-    batch_request(&app, Operation::TerminateJob, body).await
-}
-
-async fn cancel_job(State(app): State<Arc<App>>, body: Body) -> Response {
-    batch_request(&app, Operation::CancelJob, body).await
-}
-
-async fn list_jobs(State(app): State<Arc<App>>, body: Body) -> Response {
-    batch_request(&app, Operation::ListJobs, body).await
 }
 
 async fn unknown_route(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Response {

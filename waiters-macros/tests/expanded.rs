@@ -8,6 +8,9 @@
 #![allow(unreachable_pub, dead_code)]
 
 #[rustfmt::skip] // prettyplease wrote it; the expand test compares it byte for byte
+#[path = "../../waiters-codegen/tests/expanded/airflow_batch.rs"]
+mod airflow_batch;
+#[rustfmt::skip] // prettyplease wrote it; the expand test compares it byte for byte
 #[path = "../../waiters-codegen/tests/expanded/custom_model.rs"]
 mod custom_model;
 #[rustfmt::skip] // prettyplease wrote it; the expand test compares it byte for byte
@@ -64,6 +67,11 @@ fn constants_come_from_the_model() {
     assert_eq!(custom_model::AnyJobStarted::DESCRIPTION, None);
     assert_eq!(default_model::JobComplete::OPERATION, "DescribeJobs");
     assert_eq!(reference_model::JobExists::NAME, "JobExists");
+    assert_eq!(airflow_batch::ComputeEnvReady::NAME, "compute_env_ready");
+    assert_eq!(
+        airflow_batch::ComputeEnvReady::OPERATION,
+        "DescribeComputeEnvironments"
+    );
 }
 
 #[test]

@@ -28,6 +28,7 @@ fn copy_models() {
     let mut sources = vec![
         here.join("../models/batch-waiters.json"),
         here.join("../tests/fixtures/airflow-reference.json"),
+        here.join("../tests/fixtures/airflow-batch.json"),
     ];
     for dir in [here.join("tests/models"), here.join("tests/ui/models")] {
         for entry in std::fs::read_dir(&dir).expect("read a models directory") {

@@ -35,6 +35,7 @@ mod expression;
 mod load;
 mod matcher;
 mod model;
+mod suggest;
 
 pub use error::{JsonPath, ModelError, Problem, ProblemKind, describe_json};
 pub use expression::{Document, Expression};
@@ -42,6 +43,7 @@ pub use matcher::{Observation, json_eq, python_str};
 pub use model::{
     Acceptor, AcceptorState, ErrorExpectation, Matcher, WaiterDefinition, WaiterModel,
 };
+pub use suggest::suggest;
 
 /// The JMESPath implementation the models are compiled with (its AST is what the code
 /// generator walks).

@@ -1,4 +1,5 @@
-//! The seed's API over `aws-sdk-batch`: waiters built from a model loaded at run time.
+//! The seed's API over `aws-sdk-batch`: waiters built from a model loaded at run time, on
+//! any operation waiters can poll.
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -7,23 +8,29 @@ use aws_sdk_batch::Client;
 use aws_sdk_batch::types::JobDetail;
 use serde_json::Value;
 use waiters_model::{
-    JsonPath, ModelError, Observation, ProblemKind, WaiterDefinition, WaiterModel,
+    Document, JsonPath, ModelError, Observation, ProblemKind, WaiterDefinition, WaiterModel,
 };
 
+use crate::call::{BatchResponse, call};
 use crate::config::WaiterConfig;
 use crate::engine::{self, NoObserver, Observer, Waited};
-use crate::error::{AcceptorMatch, ErrorClass, OperationError, UnknownWaiter, WaitError};
+use crate::error::{
+    AcceptorMatch, ErrorClass, FailureReason, OperationError, UnknownWaiter, WaitError,
+};
+use crate::input::InputError;
 use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
-use crate::operation::DescribeJobsSdkError;
+use crate::operation::{BatchSdkError, DescribeJobsSdkError};
 use crate::poller::JobPoller;
 use crate::response::{DescribeJobsResponse, describe_jobs};
+use crate::typed::operations::{BatchInput, OPERATIONS};
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
 /// timings, with a JobExists that keeps polling while the job is not yet visible.
 pub const DEFAULT_MODEL_JSON: &str = include_str!("../models/batch-waiters.json");
 
-/// The operations run-time Batch waiters can call.
-pub const SUPPORTED_OPERATIONS: &[&str] = &["DescribeJobs"];
+/// The operations waiters can poll, run-time and typed: every read-only Batch operation
+/// (`Describe*`, `List*`, `Get*`), sorted.
+pub const SUPPORTED_OPERATIONS: &[&str] = OPERATIONS;
 
 static DEFAULT_MODEL: LazyLock<Arc<WaiterModel>> = LazyLock::new(|| {
     // The bundled model is also checked by the waiters! macro at build time and by a test.
@@ -33,8 +40,11 @@ static DEFAULT_MODEL: LazyLock<Arc<WaiterModel>> = LazyLock::new(|| {
     )
 });
 
-/// How a run-time Batch wait fails.
+/// How a run-time Batch wait on jobs ([`BatchWaiter::wait`]) fails.
 pub type BatchWaitError = WaitError<DescribeJobsResponse, DescribeJobsSdkError>;
+
+/// How a run-time wait on any operation ([`BatchWaiter::wait_input`]) fails.
+pub type OperationWaitError = WaitError<BatchResponse, BatchSdkError>;
 
 /// AWS Batch waiters driven by a waiter model loaded at run time: the Rust counterpart of
 /// Airflow's `BatchWaitersHook`.
@@ -234,6 +244,30 @@ impl JobPhase for RuntimePhase {
 }
 
 /// One waiter of a [`BatchWaiters`] model, with its own changeable [`WaiterConfig`].
+///
+/// A waiter on DescribeJobs waits on jobs with [`wait`](Self::wait); a waiter on any
+/// operation waits on the operation's input with [`wait_input`](Self::wait_input), the
+/// input read from request JSON by [`input`](Self::input):
+///
+/// ```no_run
+/// # async fn run(client: aws_sdk_batch::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// use serde_json::json;
+/// use waiters_runtime::{BatchOutput, BatchWaiters};
+///
+/// let model = r#"{"version": 2, "waiters": {"compute_env_ready": {
+///   "operation": "DescribeComputeEnvironments", "delay": 30, "maxAttempts": 100,
+///   "acceptors": [
+///     {"matcher": "pathAll", "argument": "computeEnvironments[].status", "expected": "VALID", "state": "success"},
+///     {"matcher": "pathAny", "argument": "computeEnvironments[].status", "expected": "INVALID", "state": "failure"}]}}}"#;
+/// let waiters = BatchWaiters::from_json_str(client, model)?;
+/// let waiter = waiters.get_waiter("compute_env_ready")?;
+/// let input = waiter.input(&json!({"computeEnvironments": ["my-ce"]}))?; // checked here
+/// let waited = waiter.wait_input(&input).await?;
+/// if let Some(BatchOutput::DescribeComputeEnvironments(output)) = waited.output().map(|r| &r.output) {
+///     println!("{:?}", output.compute_environments()[0].status());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct BatchWaiter {
     /// Delay, attempts, deadline and the rest: starts from the model, yours to change.
@@ -266,7 +300,25 @@ impl BatchWaiter {
         &self.definition
     }
 
-    /// Waits on the given jobs (DescribeJobs `jobs`).
+    /// The operation the waiter polls.
+    pub fn operation(&self) -> &str {
+        self.definition.operation()
+    }
+
+    /// This waiter's operation input from request JSON, as the Batch API reference writes
+    /// it (`{"computeEnvironments": ["ce"]}`).
+    ///
+    /// # Errors
+    ///
+    /// An [`InputError`] naming the first member that does not fit the operation's
+    /// input (unknown, with the closest name; or of the wrong type).
+    pub fn input(&self, json: &Value) -> Result<BatchInput, InputError> {
+        BatchInput::from_json(self.operation(), json)
+    }
+
+    /// Waits on the given jobs (DescribeJobs `jobs`): the shortcut for waiters on
+    /// DescribeJobs. A waiter on another operation refuses, with no call made (see
+    /// [`wait_input`](Self::wait_input)).
     pub async fn wait<I, S>(
         &self,
         job_ids: I,
@@ -289,34 +341,19 @@ impl BatchWaiter {
         S: Into<String>,
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
+        if self.operation() != "DescribeJobs" {
+            return Err(self.refuse(format!(
+                "waiter {} polls {}: job ids are input for DescribeJobs; give the {} input \
+                 to wait_input",
+                self.name(),
+                self.operation(),
+                self.operation()
+            )));
+        }
         let job_ids: Vec<String> = job_ids.into_iter().map(Into::into).collect();
-        let explanations: Vec<String> = self
-            .definition
-            .acceptors()
-            .iter()
-            .map(|a| a.explanation())
-            .collect();
+        let explanations = self.explanations();
         let classify = |response: &Result<DescribeJobsResponse, DescribeJobsSdkError>| {
-            let observation = match response {
-                Ok(r) => Observation::Output {
-                    status: Some(r.status),
-                    document: &r.document,
-                },
-                Err(e) => match e.class() {
-                    ErrorClass::Service { code, status, .. } => Observation::ServiceError {
-                        status,
-                        code: code.unwrap_or(""),
-                    },
-                    // Without a service answer there is nothing for acceptors to match.
-                    _ => return None,
-                },
-            };
-            let (index, acceptor) = self.definition.first_match(&observation)?;
-            Some(AcceptorMatch {
-                index,
-                state: acceptor.state,
-                explanation: explanations[index].clone().into(),
-            })
+            self.classify(&explanations, response)
         };
         let name = self.definition.name().to_owned();
         match &self.poller {
@@ -329,6 +366,119 @@ impl BatchWaiter {
                 engine::wait(name, &self.config, calls, classify, observer).await
             }
         }
+    }
+
+    /// Waits with `input`, the input of the waiter's operation (from
+    /// [`input`](Self::input), or a builder of your own in [`BatchInput`]). Each attempt
+    /// is one call; a paginated operation reads the page the input selects (the first,
+    /// unless it sets `nextToken`), as botocore's waiters do. An input of another
+    /// operation is refused, with no call made.
+    pub async fn wait_input(
+        &self,
+        input: &BatchInput,
+    ) -> Result<Waited<BatchResponse, BatchSdkError>, OperationWaitError> {
+        self.wait_input_observed(input, NoObserver).await
+    }
+
+    /// [`wait_input`](Self::wait_input), telling `observer` about every attempt.
+    pub async fn wait_input_observed<Obs>(
+        &self,
+        input: &BatchInput,
+        observer: Obs,
+    ) -> Result<Waited<BatchResponse, BatchSdkError>, OperationWaitError>
+    where
+        Obs: Observer<BatchResponse, BatchSdkError>,
+    {
+        if input.operation() != self.operation() {
+            return Err(self.refuse(format!(
+                "waiter {} polls {}, but the input given is for {}",
+                self.name(),
+                self.operation(),
+                input.operation()
+            )));
+        }
+        let explanations = self.explanations();
+        engine::wait(
+            self.definition.name().to_owned(),
+            &self.config,
+            || call(&self.client, input),
+            |response| self.classify(&explanations, response),
+            observer,
+        )
+        .await
+    }
+
+    /// A wait that cannot start: it fails at once, with no call made.
+    fn refuse<O, E>(&self, message: String) -> WaitError<O, E> {
+        WaitError {
+            waiter: self.name().to_owned().into(),
+            reason: FailureReason::RequestFailed { message },
+            attempts: 0,
+            elapsed: Duration::ZERO,
+            last_response: None,
+        }
+    }
+
+    fn explanations(&self) -> Vec<String> {
+        self.definition
+            .acceptors()
+            .iter()
+            .map(|a| a.explanation())
+            .collect()
+    }
+
+    /// The first acceptor of the model that matches a response's raw JSON and status.
+    fn classify<R: RawBody, E: OperationError>(
+        &self,
+        explanations: &[String],
+        response: &Result<R, E>,
+    ) -> Option<AcceptorMatch> {
+        let observation = match response {
+            Ok(r) => Observation::Output {
+                status: Some(r.status()),
+                document: r.document(),
+            },
+            Err(e) => match e.class() {
+                ErrorClass::Service { code, status, .. } => Observation::ServiceError {
+                    status,
+                    code: code.unwrap_or(""),
+                },
+                // Without a service answer there is nothing for acceptors to match.
+                _ => return None,
+            },
+        };
+        let (index, acceptor) = self.definition.first_match(&observation)?;
+        Some(AcceptorMatch {
+            index,
+            state: acceptor.state,
+            explanation: explanations.get(index)?.clone().into(),
+        })
+    }
+}
+
+/// A run-time response as its acceptors see it: the status and the raw JSON.
+trait RawBody {
+    fn status(&self) -> u16;
+    fn document(&self) -> &Document;
+}
+
+impl RawBody for DescribeJobsResponse {
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    fn document(&self) -> &Document {
+        &self.document
+    }
+}
+
+impl RawBody for BatchResponse {
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    fn document(&self) -> &Document {
+        &self.document
     }
 }
 
@@ -343,7 +493,8 @@ fn check_operations(model: &WaiterModel) -> Result<(), ModelError> {
                     .key(w.name())
                     .key("operation"),
                 ProblemKind::Unsupported(format!(
-                    "operation \"{}\" cannot be called by run-time Batch waiters (supported: {})",
+                    "operation \"{}\" cannot be called by Batch waiters: they poll read-only \
+                     operations (supported: {})",
                     w.operation(),
                     SUPPORTED_OPERATIONS.join(", ")
                 )),

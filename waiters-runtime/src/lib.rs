@@ -3,7 +3,10 @@
 //! - [`BatchWaiters`]: waiters from a waiter model loaded at run time (the bundled one or
 //!   yours), with the API of Airflow's `BatchWaitersHook`: `default_config`,
 //!   `waiter_config`, `waiter_model`, `list_waiters`, `get_waiter`, `wait` and
-//!   `wait_for_job`.
+//!   `wait_for_job`; waiters on any read-only Batch operation
+//!   ([`SUPPORTED_OPERATIONS`]) take the operation's input as request JSON.
+//! - [`waiters!`]: typed waiters generated from a model at build time, checked by the
+//!   compiler ([`typed`]).
 //! - [`engine::wait`]: the wait loop itself, generic over the operation and the acceptors,
 //!   with fixed or jittered delays, attempt and time budgets, transient-error retries and
 //!   cancellation by dropping the future.
@@ -22,11 +25,13 @@ extern crate self as waiters_runtime;
 #[path = "codegen_support.rs"]
 pub mod __private;
 mod batch;
+mod call;
 mod config;
 pub mod engine;
 mod error;
 #[cfg(feature = "events")]
 pub mod events;
+mod input;
 mod job;
 pub mod operation;
 pub mod poller;
@@ -35,8 +40,10 @@ mod sdk;
 pub mod typed;
 
 pub use batch::{
-    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, SUPPORTED_OPERATIONS,
+    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, OperationWaitError,
+    SUPPORTED_OPERATIONS,
 };
+pub use call::BatchResponse;
 pub use config::{
     DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
     exponential_delay,
@@ -46,10 +53,12 @@ pub use error::{
     AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES,
     UnknownWaiter, WaitError,
 };
+pub use input::InputError;
 pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
-pub use operation::DescribeJobsSdkError;
+pub use operation::{BatchSdkError, DescribeJobsSdkError};
 pub use poller::{JobPoller, PollerStats};
 pub use response::DescribeJobsResponse;
+pub use typed::operations::{BatchInput, BatchOutput};
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
 pub use waiters_model as model;

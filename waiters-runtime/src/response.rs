@@ -1,8 +1,9 @@
 //! A DescribeJobs response as run-time waiters see it: the typed output and the raw JSON
-//! body their acceptors search.
+//! body their acceptors search; and reading that body for any operation.
 
 use aws_sdk_batch::Client;
 use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
+use aws_sdk_batch::operation::describe_jobs::builders::DescribeJobsInputBuilder;
 use aws_sdk_batch::types::JobDetail;
 use aws_smithy_runtime_api::client::result::SdkError;
 use serde_json::Value;
@@ -38,7 +39,8 @@ impl DescribeJobsResponse {
     }
 }
 
-/// Calls DescribeJobs and keeps the raw JSON body next to the typed output.
+/// Calls DescribeJobs and keeps the raw JSON body next to the typed output. Every
+/// run-time DescribeJobs call goes through here.
 pub(crate) async fn describe_jobs(
     client: &Client,
     job_ids: Vec<String>,
@@ -51,23 +53,60 @@ pub(crate) async fn describe_jobs(
         .interceptor(captured.clone())
         .send()
         .await?;
+    let RawResponse {
+        status,
+        body,
+        document,
+    } = read_captured(&captured, "DescribeJobs").map_err(SdkError::construction_failure)?;
+    Ok(DescribeJobsResponse {
+        document,
+        output,
+        status,
+        body,
+    })
+}
+
+/// [`describe_jobs`] for a DescribeJobs input of the run-time waiters.
+pub(crate) async fn describe_jobs_input(
+    client: &Client,
+    input: &DescribeJobsInputBuilder,
+) -> Result<(DescribeJobsOutput, RawResponse), DescribeJobsSdkError> {
+    let job_ids = input.get_jobs().clone().unwrap_or_default();
+    let response = describe_jobs(client, job_ids).await?;
+    let raw = RawResponse {
+        status: response.status,
+        body: response.body,
+        document: response.document,
+    };
+    Ok((response.output, raw))
+}
+
+/// The raw side of one response: the HTTP status and the JSON body, as a document for
+/// the run-time acceptors.
+#[derive(Clone, Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) document: Document,
+}
+
+/// What the interceptor captured during a successful call of `operation`, as JSON; the
+/// error says what went wrong (callers make it the SDK's construction failure).
+pub(crate) fn read_captured(
+    captured: &CapturedResponse,
+    operation: &str,
+) -> Result<RawResponse, String> {
     let (status, bytes) = captured.take().ok_or_else(|| {
-        SdkError::construction_failure(
-            "the DescribeJobs response body did not reach the run-time acceptors",
-        )
+        format!("the {operation} response body did not reach the run-time acceptors")
     })?;
     let body = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            SdkError::construction_failure(format!(
-                "DescribeJobs returned a body that is not JSON: {e}"
-            ))
-        })?
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{operation} returned a body that is not JSON: {e}"))?
     };
-    Ok(DescribeJobsResponse {
+    Ok(RawResponse {
         document: Document::new(&body),
-        output,
         status,
         body,
     })

@@ -9,7 +9,9 @@ use aws_sdk_batch::Client;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::{Value, json};
 use tokio::time::Instant;
-use waiters_runtime::{BatchWaiters, FailureReason, JobWaitError, JobWaitOptions, RandomSource};
+use waiters_runtime::{
+    BatchWaiters, FailureReason, JobWaitError, JobWaitOptions, RandomSource, SUPPORTED_OPERATIONS,
+};
 
 fn job(id: &str, status: &str) -> Value {
     json!({"jobId": id, "jobName": "nightly", "jobQueue": "q", "jobDefinition": "d",
@@ -120,7 +122,7 @@ fn custom_config_is_validated_when_the_waiters_are_built() {
     let waiters = BatchWaiters::new(client(&rule));
     let mut config = waiters.default_config();
     config["waiters"]["JobComplete"]["acceptors"][1]["state"] = json!("failed");
-    config["waiters"]["JobRunning"]["operation"] = json!("ListJobs");
+    config["waiters"]["JobRunning"]["operation"] = json!("SubmitJob");
     let err = BatchWaiters::with_config(client(&rule), &config).unwrap_err();
     let lines: Vec<String> = err.lines().collect();
     assert_eq!(
@@ -133,7 +135,11 @@ fn custom_config_is_validated_when_the_waiters_are_built() {
     let err = BatchWaiters::with_config(client(&rule), &config).unwrap_err();
     assert_eq!(
         err.to_string(),
-        r#"waiters.JobRunning.operation: operation "ListJobs" cannot be called by run-time Batch waiters (supported: DescribeJobs)"#
+        format!(
+            "waiters.JobRunning.operation: operation \"SubmitJob\" cannot be called by Batch \
+             waiters: they poll read-only operations (supported: {})",
+            SUPPORTED_OPERATIONS.join(", ")
+        )
     );
 }
 

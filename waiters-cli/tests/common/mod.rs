@@ -155,6 +155,28 @@ impl Local {
         self.submit_job(parameters).0
     }
 
+    /// Creates an UNMANAGED compute environment with these `local:` lifecycle tags;
+    /// returns its ARN.
+    pub fn create_compute_environment(&self, name: &str, tags: &[(&str, &str)]) -> String {
+        use waiters_runtime::aws_sdk_batch::types::CeType;
+        let mut request = self
+            .client
+            .create_compute_environment()
+            .compute_environment_name(name)
+            .r#type(CeType::Unmanaged);
+        for (key, value) in tags {
+            request = request.tags(*key, *value);
+        }
+        let output = self
+            .runtime
+            .block_on(request.send())
+            .expect("CreateComputeEnvironment succeeds");
+        output
+            .compute_environment_arn()
+            .expect("computeEnvironmentArn")
+            .to_owned()
+    }
+
     /// Moves every job forward by this many hourly phases.
     pub fn advance_phases(&self, phases: u32) {
         self.server.advance_clock(HOUR * phases);

@@ -7,6 +7,8 @@ pub(crate) enum CompileError {
         shape: String,
         member: String,
         suggestion: Option<String>,
+        /// The structure's members, when there is no suggestion and they are few.
+        members: Vec<String>,
         /// The SDK crate, when the service model has the member but the SDK does not.
         missing_from_sdk: Option<String>,
     },

@@ -209,6 +209,7 @@ fn unknown_members_are_suggested() {
             shape: "JobDetail".into(),
             member: "statuz".into(),
             suggestion: Some("status".into()),
+            members: Vec::new(),
             missing_from_sdk: None,
         }
     );

@@ -11,6 +11,9 @@ use super::tokens::{eager_map, let_in, mentions_ident, param_for, wrap_list};
 use super::types::{FieldProjection, Num, Prec, Ty, Val};
 use crate::naming::suggest;
 
+/// Unknown-member errors list the structure's members up to this many.
+const MAX_LISTED_MEMBERS: usize = 8;
+
 impl Compiler<'_> {
     /// Compiles `ast` with `cur` as the current node.
     pub(super) fn compile(&mut self, ast: &Ast, cur: &Val) -> Result<Val> {
@@ -97,10 +100,19 @@ impl Compiler<'_> {
             Ty::Struct(shape) => {
                 let Some(target) = self.table.member(shape, name).map(str::to_owned) else {
                     let members = self.table.member_names(shape);
+                    let suggestion = suggest(name, members.iter().copied()).map(str::to_owned);
+                    // A short list helps most when an argument was written for another
+                    // operation's output (`jobs[]` on DescribeComputeEnvironments).
+                    let members = if suggestion.is_none() && members.len() <= MAX_LISTED_MEMBERS {
+                        members.into_iter().map(str::to_owned).collect()
+                    } else {
+                        Vec::new()
+                    };
                     return Err(CompileError::UnknownMember {
                         shape: shape.clone(),
                         member: name.to_owned(),
-                        suggestion: suggest(name, members).map(str::to_owned),
+                        suggestion,
+                        members,
                         missing_from_sdk: self
                             .table
                             .is_missing_from_sdk(shape, name)

@@ -57,7 +57,7 @@ pub(super) fn waiter_doc(options: &Options, plan: &WaiterPlan) -> TokenStream {
          {delay}, at most {max_attempts} times, until one of its acceptors (tried in this \
          order) ends the wait:\n\n{acceptors}\n\
          A response no acceptor matches polls again; an unmatched service error ends the \
-         wait (transient ones are retried, see `WaiterConfig::transient_errors`).\n\n\
+         wait (transient ones are retried, see `WaiterConfig::transient_errors`).{paging}\n\n\
          Start one with [`{trait_name}::{method}`] or `{ident}::new(&client)`, set the \
          `{operation}` input with the SDK's setters (`{setter}(..)`), change this wait's \
          pacing with `max_wait`, `delay`, `jitter` or `max_attempts` (the defaults are \
@@ -83,6 +83,15 @@ pub(super) fn waiter_doc(options: &Options, plan: &WaiterPlan) -> TokenStream {
         ident = plan.ident,
         setter = plan.operation.example_setter,
         definition = plan.definition,
+        paging = if plan.operation.paginated {
+            format!(
+                " `{}` pages its results: every attempt reads the first page only (the one \
+                 `next_token` and `max_results` select), as botocore's waiters do.",
+                plan.operation.name
+            )
+        } else {
+            String::new()
+        },
     ))
 }
 

@@ -14,7 +14,7 @@ use waiters_model::{
 use super::waiter_path;
 use crate::compile::{CompileError, CompiledMatch, Compiler};
 use crate::error::{Problem, ProblemKind};
-use crate::naming::{snake_case, suggest, type_name_problem};
+use crate::naming::{snake_case, suggest, waiter_type_name};
 use crate::operations::{self, OperationSpec};
 use crate::options::Options;
 use crate::shapes::ShapeTable;
@@ -103,16 +103,19 @@ fn plan_waiter(
 ) -> Option<WaiterPlan> {
     let name = waiter.name();
     let path = waiter_path(name);
-    if let Some(reason) = type_name_problem(name) {
-        problems.push(Problem {
-            path,
-            kind: ProblemKind::InvalidWaiterName {
-                name: name.to_owned(),
-                reason,
-            },
-        });
-        return None;
-    }
+    let (ident, definition, method) = match rust_names(name) {
+        Ok(names) => names,
+        Err(reason) => {
+            problems.push(Problem {
+                path,
+                kind: ProblemKind::InvalidWaiterName {
+                    name: name.to_owned(),
+                    reason,
+                },
+            });
+            return None;
+        }
+    };
     let supported = operations::supported(waiter.operation());
     if supported.is_none() {
         let operation = waiter.operation().to_owned();
@@ -137,12 +140,12 @@ fn plan_waiter(
         });
     }
     let mut plan = WaiterPlan {
-        ident: format_ident!("{}", name),
-        definition: format_ident!("{}Definition", name),
-        method: format_ident!("wait_until_{}", snake_case(name)),
+        ident,
+        definition,
+        method,
         name: name.to_owned(),
         // The fallback for an unsupported operation keeps the API of a supported one.
-        operation: supported.unwrap_or(&operations::SUPPORTED[0]),
+        operation: supported.unwrap_or_else(operations::fallback),
         delay: waiter.delay(),
         max_attempts: waiter.max_attempts(),
         description: waiter.description().map(str::to_owned),
@@ -216,6 +219,7 @@ fn compile_problem(acceptor: &JsonPath, expression: String, error: CompileError)
             shape,
             member,
             suggestion,
+            members,
             missing_from_sdk,
         } => Problem {
             path: argument,
@@ -224,6 +228,7 @@ fn compile_problem(acceptor: &JsonPath, expression: String, error: CompileError)
                 shape,
                 member,
                 suggestion,
+                members,
                 missing_from_sdk,
             },
         },
@@ -266,27 +271,28 @@ fn fallback_plans(json: &str, problems: &mut Vec<Problem>) -> Vec<WaiterPlan> {
     let sorted: BTreeMap<&String, &Value> = waiters.iter().collect();
     sorted
         .into_iter()
-        .filter(|(name, _)| match type_name_problem(name) {
+        .filter_map(|(name, raw)| match rust_names(name) {
+            Ok(names) => Some((name, raw, names)),
             // Reported now too, so that every problem shows in one build.
-            Some(reason) if !name.is_empty() => {
-                problems.push(Problem {
-                    path: waiter_path(name),
-                    kind: ProblemKind::InvalidWaiterName {
-                        name: (*name).clone(),
-                        reason,
-                    },
-                });
-                false
+            Err(reason) => {
+                if !name.is_empty() {
+                    problems.push(Problem {
+                        path: waiter_path(name),
+                        kind: ProblemKind::InvalidWaiterName {
+                            name: name.clone(),
+                            reason,
+                        },
+                    });
+                }
+                None
             }
-            Some(_) => false,
-            None => true,
         })
-        .map(|(name, raw)| WaiterPlan {
-            ident: format_ident!("{}", name),
-            definition: format_ident!("{}Definition", name),
-            method: format_ident!("wait_until_{}", snake_case(name)),
+        .map(|(name, raw, (ident, definition, method))| WaiterPlan {
+            ident,
+            definition,
+            method,
             name: name.clone(),
-            operation: &operations::SUPPORTED[0],
+            operation: operations::fallback(),
             delay: raw
                 .get("delay")
                 .and_then(Value::as_f64)
@@ -307,9 +313,21 @@ fn fallback_plans(json: &str, problems: &mut Vec<Problem>) -> Vec<WaiterPlan> {
         .collect()
 }
 
-/// Two waiters whose types or methods would have the same name (a waiter `Foo` and a
-/// waiter `FooDefinition` both want the type `FooDefinition`), or a waiter named like the
-/// extension trait: the later one is reported and left out.
+/// A waiter's Rust names: its type (the model's name in UpperCamelCase), its definition
+/// type and its extension-trait method (`wait_until_` + the name in snake_case).
+fn rust_names(name: &str) -> Result<(Ident, Ident, Ident), &'static str> {
+    let type_name = waiter_type_name(name)?;
+    Ok((
+        format_ident!("{}", type_name),
+        format_ident!("{}Definition", type_name),
+        format_ident!("wait_until_{}", snake_case(name)),
+    ))
+}
+
+/// Two waiters whose types or methods would have the same name (`compute_env_ready` and
+/// `ComputeEnvReady` both map to the type `ComputeEnvReady`; a waiter `Foo` and a waiter
+/// `FooDefinition` both want the type `FooDefinition`), or a waiter named like the
+/// extension trait: the later one is reported, naming the other, and left out.
 fn check_clashes(plans: &mut Vec<WaiterPlan>, options: &Options, problems: &mut Vec<Problem>) {
     let mut types: BTreeMap<String, String> = BTreeMap::new();
     types.insert(
@@ -323,6 +341,7 @@ fn check_clashes(plans: &mut Vec<WaiterPlan>, options: &Options, problems: &mut 
             problems.push(Problem {
                 path: waiter_path(&plan.name),
                 kind: ProblemKind::NameClash {
+                    waiter: plan.name.clone(),
                     what,
                     rust_name,
                     other: other.clone(),
@@ -341,11 +360,18 @@ fn check_clashes(plans: &mut Vec<WaiterPlan>, options: &Options, problems: &mut 
         }
         types.insert(
             plan.ident.to_string(),
-            format!("the waiter type generated for waiter {:?}", plan.name),
+            format!(
+                "the waiter type generated for waiter {:?} (waiter names map to \
+                 UpperCamelCase types: rename one of the two)",
+                plan.name
+            ),
         );
         types.insert(
             plan.definition.to_string(),
-            format!("the definition type generated for waiter {:?}", plan.name),
+            format!(
+                "the definition type generated for waiter {:?} (rename one of the two)",
+                plan.name
+            ),
         );
         methods.insert(
             method,

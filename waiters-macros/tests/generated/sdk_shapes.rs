@@ -18,6 +18,16 @@ pub mod accessors {
         let _: ::core::option::Option<i32> = v.size();
         let _: ::core::option::Option<i32> = v.index();
     }
+    fn check_array_properties_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ArrayPropertiesSummary,
+    ) {
+        let _: ::core::option::Option<i32> = v.size();
+        let _: ::core::option::Option<i32> = v.index();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, i32>,
+        > = v.status_summary();
+        let _: ::core::option::Option<i64> = v.status_summary_last_updated_at();
+    }
     fn check_attempt_container_detail(
         v: &::waiters_runtime::aws_sdk_batch::types::AttemptContainerDetail,
     ) {
@@ -61,6 +71,127 @@ pub mod accessors {
             &[::waiters_runtime::aws_sdk_batch::types::NetworkInterface],
         > = v.network_interfaces.as_deref();
     }
+    fn check_capacity_limit(v: &::waiters_runtime::aws_sdk_batch::types::CapacityLimit) {
+        let _: ::core::option::Option<i32> = v.max_capacity();
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+    }
+    fn check_capacity_reservation_request(
+        v: &::waiters_runtime::aws_sdk_batch::types::CapacityReservationRequest,
+    ) {
+        let _: ::core::option::Option<&str> = v.reservation_group_arn();
+        let _: ::core::option::Option<&str> = v.reservation_preference();
+    }
+    fn check_compute_environment_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::ComputeEnvironmentDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .compute_environment_name()
+            .filter(|__e1| !__e1.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .compute_environment_arn()
+            .filter(|__e2| !__e2.is_empty());
+        let _: ::core::option::Option<i32> = v.unmanagedv_cpus();
+        let _: ::core::option::Option<&str> = v.ecs_cluster_arn();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CeType,
+        > = v.r#type();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CeState,
+        > = v.state();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CeStatus,
+        > = v.status();
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ComputeResource,
+        > = v.compute_resources();
+        let _: ::core::option::Option<&str> = v.service_role();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::UpdatePolicy,
+        > = v.update_policy();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EksConfiguration,
+        > = v.eks_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::OrchestrationType,
+        > = v.container_orchestration_type();
+        let _: ::core::option::Option<&str> = v.uuid();
+        let _: ::core::option::Option<&str> = v.context();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EcsSettings,
+        > = v.ecs_settings();
+    }
+    fn check_compute_environment_order(
+        v: &::waiters_runtime::aws_sdk_batch::types::ComputeEnvironmentOrder,
+    ) {
+        let _: ::core::option::Option<i32> = v.order().filter(|__e3| *__e3 != 0);
+        let _: ::core::option::Option<&str> = v
+            .compute_environment()
+            .filter(|__e4| !__e4.is_empty());
+    }
+    #[allow(deprecated)]
+    fn check_compute_resource(
+        v: &::waiters_runtime::aws_sdk_batch::types::ComputeResource,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CrType,
+        > = v
+            .r#type()
+            .filter(|__e5| {
+                ::core::matches!(
+                    __e5, ::waiters_runtime::aws_sdk_batch::types::CrType::Ec2 |
+                    ::waiters_runtime::aws_sdk_batch::types::CrType::Spot |
+                    ::waiters_runtime::aws_sdk_batch::types::CrType::Fargate |
+                    ::waiters_runtime::aws_sdk_batch::types::CrType::FargateSpot |
+                    ::waiters_runtime::aws_sdk_batch::types::CrType::EcsManagedInstances
+                ) || __e5.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy,
+        > = v.allocation_strategy();
+        let _: ::core::option::Option<i32> = v.minv_cpus();
+        let _: ::core::option::Option<i32> = v.maxv_cpus().filter(|__e6| *__e6 != 0);
+        let _: ::core::option::Option<i32> = v.desiredv_cpus();
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .instance_types
+            .as_deref();
+        let _: ::core::option::Option<&str> = v.image_id();
+        let _: ::core::option::Option<&[::std::string::String]> = v.subnets.as_deref();
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .security_group_ids
+            .as_deref();
+        let _: ::core::option::Option<&str> = v.ec2_key_pair();
+        let _: ::core::option::Option<&str> = v.instance_role();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+        let _: ::core::option::Option<&str> = v.placement_group();
+        let _: ::core::option::Option<i32> = v.bid_percentage();
+        let _: ::core::option::Option<&str> = v.spot_iam_fleet_role();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::LaunchTemplateSpecification,
+        > = v.launch_template();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::Ec2Configuration],
+        > = v.ec2_configuration.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ComputeScalingPolicy,
+        > = v.scaling_policy();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesProvider,
+        > = v.managed_instances_provider();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.capacity_tags();
+    }
+    fn check_compute_scaling_policy(
+        v: &::waiters_runtime::aws_sdk_batch::types::ComputeScalingPolicy,
+    ) {
+        let _: ::core::option::Option<i32> = v.min_scale_down_delay_minutes();
+    }
     fn check_consumable_resource_properties(
         v: &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceProperties,
     ) {
@@ -73,6 +204,19 @@ pub mod accessors {
     ) {
         let _: ::core::option::Option<&str> = v.consumable_resource();
         let _: ::core::option::Option<i64> = v.quantity();
+    }
+    fn check_consumable_resource_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceSummary,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .consumable_resource_arn()
+            .filter(|__e7| !__e7.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .consumable_resource_name()
+            .filter(|__e8| !__e8.is_empty());
+        let _: ::core::option::Option<i64> = v.total_quantity();
+        let _: ::core::option::Option<i64> = v.in_use_quantity();
+        let _: ::core::option::Option<&str> = v.resource_type();
     }
     fn check_container_detail(
         v: &::waiters_runtime::aws_sdk_batch::types::ContainerDetail,
@@ -191,6 +335,50 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::RepositoryCredentials,
         > = v.repository_credentials();
     }
+    fn check_container_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ContainerSummary,
+    ) {
+        let _: ::core::option::Option<i32> = v.exit_code();
+        let _: ::core::option::Option<&str> = v.reason();
+    }
+    fn check_describe_compute_environments_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_compute_environments::DescribeComputeEnvironmentsOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ComputeEnvironmentDetail],
+        > = v.compute_environments.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_describe_consumable_resource_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_consumable_resource::DescribeConsumableResourceOutput,
+    ) {
+        let _: ::core::option::Option<&str> = v.consumable_resource_name();
+        let _: ::core::option::Option<&str> = v.consumable_resource_arn();
+        let _: ::core::option::Option<i64> = v.total_quantity();
+        let _: ::core::option::Option<i64> = v.in_use_quantity();
+        let _: ::core::option::Option<i64> = v.available_quantity();
+        let _: ::core::option::Option<&str> = v.resource_type();
+        let _: ::core::option::Option<i64> = v.created_at();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+    }
+    fn check_describe_job_definitions_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_job_definitions::DescribeJobDefinitionsOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::JobDefinition],
+        > = v.job_definitions.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_describe_job_queues_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_job_queues::DescribeJobQueuesOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::JobQueueDetail],
+        > = v.job_queues.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
     fn check_describe_jobs_response(
         v: &::waiters_runtime::aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput,
     ) {
@@ -198,10 +386,98 @@ pub mod accessors {
             &[::waiters_runtime::aws_sdk_batch::types::JobDetail],
         > = v.jobs.as_deref();
     }
+    fn check_describe_quota_share_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_quota_share::DescribeQuotaShareOutput,
+    ) {
+        let _: ::core::option::Option<&str> = v.quota_share_name();
+        let _: ::core::option::Option<&str> = v.quota_share_arn();
+        let _: ::core::option::Option<&str> = v.job_queue_arn();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityLimit],
+        > = v.capacity_limits.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingConfiguration,
+        > = v.resource_sharing_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaSharePreemptionConfiguration,
+        > = v.preemption_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareState,
+        > = v.state();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus,
+        > = v.status();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+    }
+    fn check_describe_scheduling_policies_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_scheduling_policies::DescribeSchedulingPoliciesOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::SchedulingPolicyDetail],
+        > = v.scheduling_policies.as_deref();
+    }
+    fn check_describe_service_environments_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_service_environments::DescribeServiceEnvironmentsOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentDetail],
+        > = v.service_environments.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_describe_service_job_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::describe_service_job::DescribeServiceJobOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobAttemptDetail],
+        > = v.attempts.as_deref();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobCapacityUsageDetail],
+        > = v.capacity_usage.as_deref();
+        let _: ::core::option::Option<i64> = v.created_at();
+        let _: ::core::option::Option<bool> = v.is_terminated();
+        let _: ::core::option::Option<&str> = v.job_arn();
+        let _: ::core::option::Option<&str> = v.job_id();
+        let _: ::core::option::Option<&str> = v.job_name();
+        let _: ::core::option::Option<&str> = v.job_queue();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::LatestServiceJobAttempt,
+        > = v.latest_attempt();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobRetryStrategy,
+        > = v.retry_strategy();
+        let _: ::core::option::Option<i64> = v.scheduled_at();
+        let _: ::core::option::Option<i32> = v.scheduling_priority();
+        let _: ::core::option::Option<&str> = v.service_request_payload();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobType,
+        > = v.service_job_type();
+        let _: ::core::option::Option<&str> = v.share_identifier();
+        let _: ::core::option::Option<&str> = v.quota_share_name();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptionConfiguration,
+        > = v.preemption_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptionSummary,
+        > = v.preemption_summary();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus,
+        > = v.status();
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<i64> = v.stopped_at();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobTimeout,
+        > = v.timeout_config();
+    }
     fn check_device(v: &::waiters_runtime::aws_sdk_batch::types::Device) {
         let _: ::core::option::Option<&str> = v
             .host_path()
-            .filter(|__e1| !__e1.is_empty());
+            .filter(|__e9| !__e9.is_empty());
         let _: ::core::option::Option<&str> = v.container_path();
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::DeviceCgroupPermission],
@@ -220,7 +496,7 @@ pub mod accessors {
     ) {
         let _: ::core::option::Option<&str> = v
             .file_system_id()
-            .filter(|__e2| !__e2.is_empty());
+            .filter(|__e10| !__e10.is_empty());
         let _: ::core::option::Option<&str> = v.root_directory();
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::EfsTransitEncryption,
@@ -230,10 +506,20 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::EfsAuthorizationConfig,
         > = v.authorization_config();
     }
+    fn check_ec2_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::Ec2Configuration,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .image_type()
+            .filter(|__e11| !__e11.is_empty());
+        let _: ::core::option::Option<&str> = v.image_id_override();
+        let _: ::core::option::Option<&str> = v.batch_image_status();
+        let _: ::core::option::Option<&str> = v.image_kubernetes_version();
+    }
     fn check_ecs_properties(v: &::waiters_runtime::aws_sdk_batch::types::EcsProperties) {
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::EcsTaskProperties],
-        > = v.task_properties.as_deref().filter(|__e3| !__e3.is_empty());
+        > = v.task_properties.as_deref().filter(|__e12| !__e12.is_empty());
     }
     fn check_ecs_properties_detail(
         v: &::waiters_runtime::aws_sdk_batch::types::EcsPropertiesDetail,
@@ -241,6 +527,11 @@ pub mod accessors {
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::EcsTaskDetails],
         > = v.task_properties.as_deref();
+    }
+    fn check_ecs_settings(v: &::waiters_runtime::aws_sdk_batch::types::EcsSettings) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ContainerInsights,
+        > = v.container_insights();
     }
     fn check_ecs_task_details(
         v: &::waiters_runtime::aws_sdk_batch::types::EcsTaskDetails,
@@ -275,7 +566,7 @@ pub mod accessors {
     ) {
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::TaskContainerProperties],
-        > = v.containers.as_deref().filter(|__e4| !__e4.is_empty());
+        > = v.containers.as_deref().filter(|__e13| !__e13.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::EphemeralStorage,
         > = v.ephemeral_storage();
@@ -295,6 +586,27 @@ pub mod accessors {
         > = v.volumes.as_deref();
         let _: ::core::option::Option<bool> = v.enable_execute_command();
         let _: ::core::option::Option<&str> = v.network_mode();
+    }
+    fn check_eks_access_entry(
+        v: &::waiters_runtime::aws_sdk_batch::types::EksAccessEntry,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState,
+        > = v
+            .desired_state()
+            .filter(|__e14| {
+                ::core::matches!(
+                    __e14,
+                    ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::Enabled
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::Disabled
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::InheritFromCluster
+                ) || __e14.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EksAccessEntryStatus,
+        > = v.status();
     }
     fn check_eks_attempt_container_detail(
         v: &::waiters_runtime::aws_sdk_batch::types::EksAttemptContainerDetail,
@@ -321,9 +633,24 @@ pub mod accessors {
         let _: ::core::option::Option<i64> = v.stopped_at();
         let _: ::core::option::Option<&str> = v.status_reason();
     }
+    fn check_eks_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::EksConfiguration,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .eks_cluster_arn()
+            .filter(|__e15| !__e15.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .kubernetes_namespace()
+            .filter(|__e16| !__e16.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EksAccessEntry,
+        > = v.access_entry();
+    }
     fn check_eks_container(v: &::waiters_runtime::aws_sdk_batch::types::EksContainer) {
         let _: ::core::option::Option<&str> = v.name();
-        let _: ::core::option::Option<&str> = v.image().filter(|__e5| !__e5.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .image()
+            .filter(|__e17| !__e17.is_empty());
         let _: ::core::option::Option<&str> = v.image_pull_policy();
         let _: ::core::option::Option<&[::std::string::String]> = v.command.as_deref();
         let _: ::core::option::Option<&[::std::string::String]> = v.args.as_deref();
@@ -366,7 +693,7 @@ pub mod accessors {
     fn check_eks_container_environment_variable(
         v: &::waiters_runtime::aws_sdk_batch::types::EksContainerEnvironmentVariable,
     ) {
-        let _: ::core::option::Option<&str> = v.name().filter(|__e6| !__e6.is_empty());
+        let _: ::core::option::Option<&str> = v.name().filter(|__e18| !__e18.is_empty());
         let _: ::core::option::Option<&str> = v.value();
     }
     fn check_eks_container_resource_requirements(
@@ -418,7 +745,7 @@ pub mod accessors {
     ) {
         let _: ::core::option::Option<&str> = v
             .claim_name()
-            .filter(|__e7| !__e7.is_empty());
+            .filter(|__e19| !__e19.is_empty());
         let _: ::core::option::Option<bool> = v.read_only();
     }
     fn check_eks_pod_properties(
@@ -484,11 +811,11 @@ pub mod accessors {
     fn check_eks_secret(v: &::waiters_runtime::aws_sdk_batch::types::EksSecret) {
         let _: ::core::option::Option<&str> = v
             .secret_name()
-            .filter(|__e8| !__e8.is_empty());
+            .filter(|__e20| !__e20.is_empty());
         let _: ::core::option::Option<bool> = v.optional();
     }
     fn check_eks_volume(v: &::waiters_runtime::aws_sdk_batch::types::EksVolume) {
-        let _: ::core::option::Option<&str> = v.name().filter(|__e9| !__e9.is_empty());
+        let _: ::core::option::Option<&str> = v.name().filter(|__e21| !__e21.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::EksHostPath,
         > = v.host_path();
@@ -505,7 +832,7 @@ pub mod accessors {
     fn check_ephemeral_storage(
         v: &::waiters_runtime::aws_sdk_batch::types::EphemeralStorage,
     ) {
-        let _: ::core::option::Option<i32> = v.size_in_gib().filter(|__e10| *__e10 != 0);
+        let _: ::core::option::Option<i32> = v.size_in_gib().filter(|__e22| *__e22 != 0);
     }
     fn check_evaluate_on_exit(
         v: &::waiters_runtime::aws_sdk_batch::types::EvaluateOnExit,
@@ -517,12 +844,43 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::RetryAction,
         > = v
             .action()
-            .filter(|__e11| {
+            .filter(|__e23| {
                 ::core::matches!(
-                    __e11, ::waiters_runtime::aws_sdk_batch::types::RetryAction::Retry |
+                    __e23, ::waiters_runtime::aws_sdk_batch::types::RetryAction::Retry |
                     ::waiters_runtime::aws_sdk_batch::types::RetryAction::Exit
-                ) || __e11.as_str() != "no value was set"
+                ) || __e23.as_str() != "no value was set"
             });
+    }
+    fn check_fairshare_capacity_usage(
+        v: &::waiters_runtime::aws_sdk_batch::types::FairshareCapacityUsage,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_fairshare_capacity_utilization(
+        v: &::waiters_runtime::aws_sdk_batch::types::FairshareCapacityUtilization,
+    ) {
+        let _: ::core::option::Option<&str> = v.share_identifier();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::FairshareCapacityUsage],
+        > = v.capacity_usage.as_deref();
+    }
+    fn check_fairshare_policy(
+        v: &::waiters_runtime::aws_sdk_batch::types::FairsharePolicy,
+    ) {
+        let _: ::core::option::Option<i32> = v.share_decay_seconds();
+        let _: ::core::option::Option<i32> = v.compute_reservation();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ShareAttributes],
+        > = v.share_distribution.as_deref();
+    }
+    fn check_fairshare_utilization_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::FairshareUtilizationDetail,
+    ) {
+        let _: ::core::option::Option<i64> = v.active_share_count();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::FairshareCapacityUtilization],
+        > = v.top_capacity_utilization.as_deref();
     }
     fn check_fargate_platform_configuration(
         v: &::waiters_runtime::aws_sdk_batch::types::FargatePlatformConfiguration,
@@ -536,17 +894,49 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::FirelensConfigurationType,
         > = v
             .r#type()
-            .filter(|__e12| {
+            .filter(|__e24| {
                 ::core::matches!(
-                    __e12,
+                    __e24,
                     ::waiters_runtime::aws_sdk_batch::types::FirelensConfigurationType::Fluentd
                     |
                     ::waiters_runtime::aws_sdk_batch::types::FirelensConfigurationType::Fluentbit
-                ) || __e12.as_str() != "no value was set"
+                ) || __e24.as_str() != "no value was set"
             });
         let _: ::core::option::Option<
             &::std::collections::HashMap<::std::string::String, ::std::string::String>,
         > = v.options();
+    }
+    fn check_front_of_queue_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::FrontOfQueueDetail,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::FrontOfQueueJobSummary],
+        > = v.jobs.as_deref();
+        let _: ::core::option::Option<i64> = v.last_updated_at();
+    }
+    fn check_front_of_queue_job_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::FrontOfQueueJobSummary,
+    ) {
+        let _: ::core::option::Option<&str> = v.job_arn();
+        let _: ::core::option::Option<i64> = v.earliest_time_at_position();
+    }
+    fn check_front_of_quota_shares_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::FrontOfQuotaSharesDetail,
+    ) {
+        let _: ::core::option::Option<i64> = v.last_updated_at();
+    }
+    fn check_get_job_queue_snapshot_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::get_job_queue_snapshot::GetJobQueueSnapshotOutput,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::FrontOfQueueDetail,
+        > = v.front_of_queue();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::FrontOfQuotaSharesDetail,
+        > = v.front_of_quota_shares();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QueueSnapshotUtilizationDetail,
+        > = v.queue_utilization();
     }
     fn check_host(v: &::waiters_runtime::aws_sdk_batch::types::Host) {
         let _: ::core::option::Option<&str> = v.source_path();
@@ -554,7 +944,99 @@ pub mod accessors {
     fn check_image_pull_secret(
         v: &::waiters_runtime::aws_sdk_batch::types::ImagePullSecret,
     ) {
-        let _: ::core::option::Option<&str> = v.name().filter(|__e13| !__e13.is_empty());
+        let _: ::core::option::Option<&str> = v.name().filter(|__e25| !__e25.is_empty());
+    }
+    fn check_infrastructure_optimization(
+        v: &::waiters_runtime::aws_sdk_batch::types::InfrastructureOptimization,
+    ) {
+        let _: ::core::option::Option<i32> = v.scale_in_after();
+    }
+    fn check_instance_launch_template(
+        v: &::waiters_runtime::aws_sdk_batch::types::InstanceLaunchTemplate,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .ec2_instance_profile_arn()
+            .filter(|__e26| !__e26.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesNetworkConfiguration,
+        > = v.network_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::InstanceRequirementsRequest,
+        > = v.instance_requirements();
+        let _: ::core::option::Option<&str> = v.capacity_option_type();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesStorageConfiguration,
+        > = v.storage_configuration();
+        let _: ::core::option::Option<&str> = v.monitoring();
+        let _: ::core::option::Option<bool> = v.fips_enabled();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::CapacityReservationRequest,
+        > = v.capacity_reservations();
+        let _: ::core::option::Option<bool> = v.instance_metadata_tags_propagation();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesLocalStorageConfiguration,
+        > = v.local_storage_configuration();
+    }
+    fn check_instance_requirements_request(
+        v: &::waiters_runtime::aws_sdk_batch::types::InstanceRequirementsRequest,
+    ) {
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .allowed_instance_types
+            .as_deref();
+    }
+    fn check_job_capacity_usage_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::JobCapacityUsageSummary,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_job_definition(v: &::waiters_runtime::aws_sdk_batch::types::JobDefinition) {
+        let _: ::core::option::Option<&str> = v
+            .job_definition_name()
+            .filter(|__e28| !__e28.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_definition_arn()
+            .filter(|__e29| !__e29.is_empty());
+        let _: ::core::option::Option<i32> = v.revision().filter(|__e30| *__e30 != 0);
+        let _: ::core::option::Option<&str> = v.status();
+        let _: ::core::option::Option<&str> = v
+            .r#type()
+            .filter(|__e31| !__e31.is_empty());
+        let _: ::core::option::Option<i32> = v.scheduling_priority();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.parameters();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::RetryStrategy,
+        > = v.retry_strategy();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ContainerProperties,
+        > = v.container_properties();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JobTimeout,
+        > = v.timeout();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::NodeProperties,
+        > = v.node_properties();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+        let _: ::core::option::Option<bool> = v.propagate_tags();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::PlatformCapability],
+        > = v.platform_capabilities.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EcsProperties,
+        > = v.ecs_properties();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::EksProperties,
+        > = v.eks_properties();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::OrchestrationType,
+        > = v.container_orchestration_type();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceProperties,
+        > = v.consumable_resource_properties();
     }
     fn check_job_dependency(v: &::waiters_runtime::aws_sdk_batch::types::JobDependency) {
         let _: ::core::option::Option<&str> = v.job_id();
@@ -566,27 +1048,27 @@ pub mod accessors {
         let _: ::core::option::Option<&str> = v.job_arn();
         let _: ::core::option::Option<&str> = v
             .job_name()
-            .filter(|__e14| !__e14.is_empty());
+            .filter(|__e32| !__e32.is_empty());
         let _: ::core::option::Option<&str> = v
             .job_id()
-            .filter(|__e15| !__e15.is_empty());
+            .filter(|__e33| !__e33.is_empty());
         let _: ::core::option::Option<&str> = v
             .job_queue()
-            .filter(|__e16| !__e16.is_empty());
+            .filter(|__e34| !__e34.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::JobStatus,
         > = v
             .status()
-            .filter(|__e17| {
+            .filter(|__e35| {
                 ::core::matches!(
-                    __e17, ::waiters_runtime::aws_sdk_batch::types::JobStatus::Submitted
+                    __e35, ::waiters_runtime::aws_sdk_batch::types::JobStatus::Submitted
                     | ::waiters_runtime::aws_sdk_batch::types::JobStatus::Pending |
                     ::waiters_runtime::aws_sdk_batch::types::JobStatus::Runnable |
                     ::waiters_runtime::aws_sdk_batch::types::JobStatus::Starting |
                     ::waiters_runtime::aws_sdk_batch::types::JobStatus::Running |
                     ::waiters_runtime::aws_sdk_batch::types::JobStatus::Succeeded |
                     ::waiters_runtime::aws_sdk_batch::types::JobStatus::Failed
-                ) || __e17.as_str() != "no value was set"
+                ) || __e35.as_str() != "no value was set"
             });
         let _: ::core::option::Option<&str> = v.share_identifier();
         let _: ::core::option::Option<i32> = v.scheduling_priority();
@@ -598,14 +1080,14 @@ pub mod accessors {
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::RetryStrategy,
         > = v.retry_strategy();
-        let _: ::core::option::Option<i64> = v.started_at().filter(|__e18| *__e18 != 0);
+        let _: ::core::option::Option<i64> = v.started_at().filter(|__e36| *__e36 != 0);
         let _: ::core::option::Option<i64> = v.stopped_at();
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::JobDependency],
         > = v.depends_on.as_deref();
         let _: ::core::option::Option<&str> = v
             .job_definition()
-            .filter(|__e19| !__e19.is_empty());
+            .filter(|__e37| !__e37.is_empty());
         let _: ::core::option::Option<
             &::std::collections::HashMap<::std::string::String, ::std::string::String>,
         > = v.parameters();
@@ -646,12 +1128,151 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceProperties,
         > = v.consumable_resource_properties();
     }
+    fn check_job_queue_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::JobQueueDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .job_queue_name()
+            .filter(|__e38| !__e38.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_queue_arn()
+            .filter(|__e39| !__e39.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JqState,
+        > = v
+            .state()
+            .filter(|__e40| {
+                ::core::matches!(
+                    __e40, ::waiters_runtime::aws_sdk_batch::types::JqState::Enabled |
+                    ::waiters_runtime::aws_sdk_batch::types::JqState::Disabled
+                ) || __e40.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<&str> = v.scheduling_policy_arn();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JqStatus,
+        > = v.status();
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<i32> = v.priority().filter(|__e41| *__e41 != 0);
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ComputeEnvironmentOrder],
+        > = v.compute_environment_order.as_deref().filter(|__e42| !__e42.is_empty());
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentOrder],
+        > = v.service_environment_order.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JobQueueType,
+        > = v.job_queue_type();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitAction],
+        > = v.job_state_time_limit_actions.as_deref();
+    }
+    fn check_job_state_time_limit_action(
+        v: &::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitAction,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .reason()
+            .filter(|__e43| !__e43.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsState,
+        > = v
+            .state()
+            .filter(|__e44| {
+                ::core::matches!(
+                    __e44,
+                    ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsState::Runnable
+                ) || __e44.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<i32> = v
+            .max_time_seconds()
+            .filter(|__e45| *__e45 != 0);
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsAction,
+        > = v
+            .action()
+            .filter(|__e46| {
+                ::core::matches!(
+                    __e46,
+                    ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsAction::Cancel
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsAction::Terminate
+                ) || __e46.as_str() != "no value was set"
+            });
+    }
+    fn check_job_summary(v: &::waiters_runtime::aws_sdk_batch::types::JobSummary) {
+        let _: ::core::option::Option<&str> = v.job_arn();
+        let _: ::core::option::Option<&str> = v
+            .job_id()
+            .filter(|__e47| !__e47.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_name()
+            .filter(|__e48| !__e48.is_empty());
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::JobCapacityUsageSummary],
+        > = v.capacity_usage.as_deref();
+        let _: ::core::option::Option<i64> = v.created_at();
+        let _: ::core::option::Option<i64> = v.scheduled_at();
+        let _: ::core::option::Option<&str> = v.share_identifier();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::JobStatus,
+        > = v.status();
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<i64> = v.stopped_at();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ContainerSummary,
+        > = v.container();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ArrayPropertiesSummary,
+        > = v.array_properties();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::NodePropertiesSummary,
+        > = v.node_properties();
+        let _: ::core::option::Option<&str> = v.job_definition();
+        let _: ::core::option::Option<bool> = v.is_cancelled();
+        let _: ::core::option::Option<bool> = v.is_terminated();
+    }
     fn check_job_timeout(v: &::waiters_runtime::aws_sdk_batch::types::JobTimeout) {
         let _: ::core::option::Option<i32> = v.attempt_duration_seconds();
     }
     fn check_key_value_pair(v: &::waiters_runtime::aws_sdk_batch::types::KeyValuePair) {
         let _: ::core::option::Option<&str> = v.name();
         let _: ::core::option::Option<&str> = v.value();
+    }
+    fn check_latest_service_job_attempt(
+        v: &::waiters_runtime::aws_sdk_batch::types::LatestServiceJobAttempt,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceResourceId,
+        > = v.service_resource_id();
+    }
+    fn check_launch_template_specification(
+        v: &::waiters_runtime::aws_sdk_batch::types::LaunchTemplateSpecification,
+    ) {
+        let _: ::core::option::Option<&str> = v.launch_template_id();
+        let _: ::core::option::Option<&str> = v.launch_template_name();
+        let _: ::core::option::Option<&str> = v.version();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::LaunchTemplateSpecificationOverride],
+        > = v.overrides.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::UserdataType,
+        > = v.userdata_type();
+    }
+    fn check_launch_template_specification_override(
+        v: &::waiters_runtime::aws_sdk_batch::types::LaunchTemplateSpecificationOverride,
+    ) {
+        let _: ::core::option::Option<&str> = v.launch_template_id();
+        let _: ::core::option::Option<&str> = v.launch_template_name();
+        let _: ::core::option::Option<&str> = v.version();
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .target_instance_types
+            .as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::UserdataType,
+        > = v.userdata_type();
     }
     fn check_linux_parameters(
         v: &::waiters_runtime::aws_sdk_batch::types::LinuxParameters,
@@ -667,6 +1288,86 @@ pub mod accessors {
         let _: ::core::option::Option<i32> = v.max_swap();
         let _: ::core::option::Option<i32> = v.swappiness();
     }
+    fn check_list_consumable_resources_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_consumable_resources::ListConsumableResourcesOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ConsumableResourceSummary],
+        > = v.consumable_resources.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_jobs_by_consumable_resource_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_jobs_by_consumable_resource::ListJobsByConsumableResourceOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ListJobsByConsumableResourceSummary],
+        > = v.jobs.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_jobs_by_consumable_resource_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ListJobsByConsumableResourceSummary,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .job_arn()
+            .filter(|__e49| !__e49.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_queue_arn()
+            .filter(|__e50| !__e50.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_name()
+            .filter(|__e51| !__e51.is_empty());
+        let _: ::core::option::Option<&str> = v.job_definition_arn();
+        let _: ::core::option::Option<&str> = v.share_identifier();
+        let _: ::core::option::Option<&str> = v
+            .job_status()
+            .filter(|__e52| !__e52.is_empty());
+        let _: ::core::option::Option<i64> = v.quantity().filter(|__e53| *__e53 != 0);
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<i64> = v.created_at().filter(|__e54| *__e54 != 0);
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceProperties,
+        > = v.consumable_resource_properties();
+    }
+    fn check_list_jobs_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_jobs::ListJobsOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::JobSummary],
+        > = v.job_summary_list.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_quota_shares_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_quota_shares::ListQuotaSharesOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QuotaShareDetail],
+        > = v.quota_shares.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_scheduling_policies_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_scheduling_policies::ListSchedulingPoliciesOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::SchedulingPolicyListingDetail],
+        > = v.scheduling_policies.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_service_jobs_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_service_jobs::ListServiceJobsOutput,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobSummary],
+        > = v.job_summary_list.as_deref();
+        let _: ::core::option::Option<&str> = v.next_token();
+    }
+    fn check_list_tags_for_resource_response(
+        v: &::waiters_runtime::aws_sdk_batch::operation::list_tags_for_resource::ListTagsForResourceOutput,
+    ) {
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+    }
     fn check_log_configuration(
         v: &::waiters_runtime::aws_sdk_batch::types::LogConfiguration,
     ) {
@@ -674,9 +1375,9 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::LogDriver,
         > = v
             .log_driver()
-            .filter(|__e20| {
+            .filter(|__e56| {
                 ::core::matches!(
-                    __e20, ::waiters_runtime::aws_sdk_batch::types::LogDriver::JsonFile |
+                    __e56, ::waiters_runtime::aws_sdk_batch::types::LogDriver::JsonFile |
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Syslog |
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Journald |
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Gelf |
@@ -684,7 +1385,7 @@ pub mod accessors {
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Awslogs |
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Splunk |
                     ::waiters_runtime::aws_sdk_batch::types::LogDriver::Awsfirelens
-                ) || __e20.as_str() != "no value was set"
+                ) || __e56.as_str() != "no value was set"
             });
         let _: ::core::option::Option<
             &::std::collections::HashMap<::std::string::String, ::std::string::String>,
@@ -692,6 +1393,42 @@ pub mod accessors {
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::Secret],
         > = v.secret_options.as_deref();
+    }
+    fn check_managed_instances_local_storage_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesLocalStorageConfiguration,
+    ) {
+        let _: ::core::option::Option<bool> = v.use_local_storage();
+    }
+    fn check_managed_instances_network_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesNetworkConfiguration,
+    ) {
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .subnets
+            .as_deref()
+            .filter(|__e57| !__e57.is_empty());
+        let _: ::core::option::Option<&[::std::string::String]> = v
+            .security_groups
+            .as_deref()
+            .filter(|__e58| !__e58.is_empty());
+    }
+    fn check_managed_instances_provider(
+        v: &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesProvider,
+    ) {
+        let _: ::core::option::Option<&str> = v.propagate_tags();
+        let _: ::core::option::Option<&str> = v
+            .infrastructure_role_arn()
+            .filter(|__e59| !__e59.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::InstanceLaunchTemplate,
+        > = v.instance_launch_template();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::InfrastructureOptimization,
+        > = v.infrastructure_optimization();
+    }
+    fn check_managed_instances_storage_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::ManagedInstancesStorageConfiguration,
+    ) {
+        let _: ::core::option::Option<i32> = v.storage_size_gib();
     }
     fn check_mount_point(v: &::waiters_runtime::aws_sdk_batch::types::MountPoint) {
         let _: ::core::option::Option<&str> = v.container_path();
@@ -719,18 +1456,25 @@ pub mod accessors {
     fn check_node_properties(
         v: &::waiters_runtime::aws_sdk_batch::types::NodeProperties,
     ) {
-        let _: ::core::option::Option<i32> = v.num_nodes().filter(|__e21| *__e21 != 0);
-        let _: ::core::option::Option<i32> = v.main_node().filter(|__e22| *__e22 != 0);
+        let _: ::core::option::Option<i32> = v.num_nodes().filter(|__e61| *__e61 != 0);
+        let _: ::core::option::Option<i32> = v.main_node().filter(|__e62| *__e62 != 0);
         let _: ::core::option::Option<
             &[::waiters_runtime::aws_sdk_batch::types::NodeRangeProperty],
-        > = v.node_range_properties.as_deref().filter(|__e23| !__e23.is_empty());
+        > = v.node_range_properties.as_deref().filter(|__e63| !__e63.is_empty());
+    }
+    fn check_node_properties_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::NodePropertiesSummary,
+    ) {
+        let _: ::core::option::Option<bool> = v.is_main_node();
+        let _: ::core::option::Option<i32> = v.num_nodes();
+        let _: ::core::option::Option<i32> = v.node_index();
     }
     fn check_node_range_property(
         v: &::waiters_runtime::aws_sdk_batch::types::NodeRangeProperty,
     ) {
         let _: ::core::option::Option<&str> = v
             .target_nodes()
-            .filter(|__e24| !__e24.is_empty());
+            .filter(|__e64| !__e64.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::ContainerProperties,
         > = v.container();
@@ -747,29 +1491,151 @@ pub mod accessors {
             &::waiters_runtime::aws_sdk_batch::types::ConsumableResourceProperties,
         > = v.consumable_resource_properties();
     }
+    fn check_queue_snapshot_capacity_usage(
+        v: &::waiters_runtime::aws_sdk_batch::types::QueueSnapshotCapacityUsage,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_queue_snapshot_utilization_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::QueueSnapshotUtilizationDetail,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QueueSnapshotCapacityUsage],
+        > = v.total_capacity_usage.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::FairshareUtilizationDetail,
+        > = v.fairshare_utilization();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareUtilizationDetail,
+        > = v.quota_share_utilization();
+        let _: ::core::option::Option<i64> = v.last_updated_at();
+    }
+    fn check_quota_share_capacity_limit(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityLimit,
+    ) {
+        let _: ::core::option::Option<i32> = v
+            .max_capacity()
+            .filter(|__e65| *__e65 != 0);
+        let _: ::core::option::Option<&str> = v
+            .capacity_unit()
+            .filter(|__e66| !__e66.is_empty());
+    }
+    fn check_quota_share_capacity_usage(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityUsage,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_quota_share_capacity_utilization(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityUtilization,
+    ) {
+        let _: ::core::option::Option<&str> = v.quota_share_name();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityUsage],
+        > = v.capacity_usage.as_deref();
+    }
+    fn check_quota_share_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v.quota_share_name();
+        let _: ::core::option::Option<&str> = v.quota_share_arn();
+        let _: ::core::option::Option<&str> = v.job_queue_arn();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityLimit],
+        > = v.capacity_limits.as_deref();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingConfiguration,
+        > = v.resource_sharing_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaSharePreemptionConfiguration,
+        > = v.preemption_configuration();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareState,
+        > = v.state();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus,
+        > = v.status();
+    }
+    fn check_quota_share_policy(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaSharePolicy,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareIdleResourceAssignmentStrategy,
+        > = v
+            .idle_resource_assignment_strategy()
+            .filter(|__e67| {
+                ::core::matches!(
+                    __e67,
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareIdleResourceAssignmentStrategy::Fifo
+                ) || __e67.as_str() != "no value was set"
+            });
+    }
+    fn check_quota_share_preemption_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaSharePreemptionConfiguration,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareInSharePreemptionState,
+        > = v
+            .in_share_preemption()
+            .filter(|__e68| {
+                ::core::matches!(
+                    __e68,
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareInSharePreemptionState::Enabled
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareInSharePreemptionState::Disabled
+                ) || __e68.as_str() != "no value was set"
+            });
+    }
+    fn check_quota_share_resource_sharing_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingConfiguration,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy,
+        > = v
+            .strategy()
+            .filter(|__e69| {
+                ::core::matches!(
+                    __e69,
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::Reserve
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::Lend
+                    |
+                    ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::LendAndBorrow
+                ) || __e69.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<i32> = v.borrow_limit();
+    }
+    fn check_quota_share_utilization_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::QuotaShareUtilizationDetail,
+    ) {
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::QuotaShareCapacityUtilization],
+        > = v.top_capacity_utilization.as_deref();
+    }
     fn check_repository_credentials(
         v: &::waiters_runtime::aws_sdk_batch::types::RepositoryCredentials,
     ) {
         let _: ::core::option::Option<&str> = v
             .credentials_parameter()
-            .filter(|__e25| !__e25.is_empty());
+            .filter(|__e70| !__e70.is_empty());
     }
     fn check_resource_requirement(
         v: &::waiters_runtime::aws_sdk_batch::types::ResourceRequirement,
     ) {
         let _: ::core::option::Option<&str> = v
             .value()
-            .filter(|__e26| !__e26.is_empty());
+            .filter(|__e71| !__e71.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::ResourceType,
         > = v
             .r#type()
-            .filter(|__e27| {
+            .filter(|__e72| {
                 ::core::matches!(
-                    __e27, ::waiters_runtime::aws_sdk_batch::types::ResourceType::Gpu |
+                    __e72, ::waiters_runtime::aws_sdk_batch::types::ResourceType::Gpu |
                     ::waiters_runtime::aws_sdk_batch::types::ResourceType::Vcpu |
                     ::waiters_runtime::aws_sdk_batch::types::ResourceType::Memory
-                ) || __e27.as_str() != "no value was set"
+                ) || __e72.as_str() != "no value was set"
             });
     }
     fn check_retry_strategy(v: &::waiters_runtime::aws_sdk_batch::types::RetryStrategy) {
@@ -789,16 +1655,205 @@ pub mod accessors {
     ) {
         let _: ::core::option::Option<&str> = v
             .file_system_arn()
-            .filter(|__e28| !__e28.is_empty());
+            .filter(|__e73| !__e73.is_empty());
         let _: ::core::option::Option<&str> = v.root_directory();
         let _: ::core::option::Option<i32> = v.transit_encryption_port();
         let _: ::core::option::Option<&str> = v.access_point_arn();
     }
+    fn check_scheduling_policy_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::SchedulingPolicyDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v.name().filter(|__e74| !__e74.is_empty());
+        let _: ::core::option::Option<&str> = v.arn().filter(|__e75| !__e75.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::QuotaSharePolicy,
+        > = v.quota_share_policy();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::FairsharePolicy,
+        > = v.fairshare_policy();
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+    }
+    fn check_scheduling_policy_listing_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::SchedulingPolicyListingDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v.arn().filter(|__e76| !__e76.is_empty());
+    }
     fn check_secret(v: &::waiters_runtime::aws_sdk_batch::types::Secret) {
-        let _: ::core::option::Option<&str> = v.name().filter(|__e29| !__e29.is_empty());
+        let _: ::core::option::Option<&str> = v.name().filter(|__e77| !__e77.is_empty());
         let _: ::core::option::Option<&str> = v
             .value_from()
-            .filter(|__e30| !__e30.is_empty());
+            .filter(|__e78| !__e78.is_empty());
+    }
+    fn check_service_environment_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .service_environment_name()
+            .filter(|__e79| !__e79.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .service_environment_arn()
+            .filter(|__e80| !__e80.is_empty());
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentType,
+        > = v
+            .service_environment_type()
+            .filter(|__e81| {
+                ::core::matches!(
+                    __e81,
+                    ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentType::SagemakerTraining
+                ) || __e81.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentState,
+        > = v.state();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus,
+        > = v.status();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::CapacityLimit],
+        > = v.capacity_limits.as_deref().filter(|__e82| !__e82.is_empty());
+        let _: ::core::option::Option<
+            &::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        > = v.tags();
+    }
+    fn check_service_environment_order(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentOrder,
+    ) {
+        let _: ::core::option::Option<i32> = v.order().filter(|__e83| *__e83 != 0);
+        let _: ::core::option::Option<&str> = v
+            .service_environment()
+            .filter(|__e84| !__e84.is_empty());
+    }
+    fn check_service_job_attempt_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobAttemptDetail,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceResourceId,
+        > = v.service_resource_id();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<i64> = v.stopped_at();
+        let _: ::core::option::Option<&str> = v.status_reason();
+    }
+    fn check_service_job_capacity_usage_detail(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobCapacityUsageDetail,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_service_job_capacity_usage_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobCapacityUsageSummary,
+    ) {
+        let _: ::core::option::Option<&str> = v.capacity_unit();
+        let _: ::core::option::Option<f64> = v.quantity();
+    }
+    fn check_service_job_evaluate_on_exit(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobEvaluateOnExit,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobRetryAction,
+        > = v.action();
+        let _: ::core::option::Option<&str> = v.on_status_reason();
+    }
+    fn check_service_job_preempted_attempt(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptedAttempt,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceResourceId,
+        > = v.service_resource_id();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<i64> = v.stopped_at();
+        let _: ::core::option::Option<&str> = v.status_reason();
+    }
+    fn check_service_job_preemption_configuration(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptionConfiguration,
+    ) {
+        let _: ::core::option::Option<i32> = v.preemption_retries_before_termination();
+    }
+    fn check_service_job_preemption_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptionSummary,
+    ) {
+        let _: ::core::option::Option<i32> = v.preempted_attempt_count();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobPreemptedAttempt],
+        > = v.recent_preempted_attempts.as_deref();
+    }
+    fn check_service_job_retry_strategy(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobRetryStrategy,
+    ) {
+        let _: ::core::option::Option<i32> = v.attempts().filter(|__e85| *__e85 != 0);
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobEvaluateOnExit],
+        > = v.evaluate_on_exit.as_deref();
+    }
+    fn check_service_job_summary(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobSummary,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::LatestServiceJobAttempt,
+        > = v.latest_attempt();
+        let _: ::core::option::Option<
+            &[::waiters_runtime::aws_sdk_batch::types::ServiceJobCapacityUsageSummary],
+        > = v.capacity_usage.as_deref();
+        let _: ::core::option::Option<i64> = v.created_at();
+        let _: ::core::option::Option<&str> = v.job_arn();
+        let _: ::core::option::Option<&str> = v
+            .job_id()
+            .filter(|__e86| !__e86.is_empty());
+        let _: ::core::option::Option<&str> = v
+            .job_name()
+            .filter(|__e87| !__e87.is_empty());
+        let _: ::core::option::Option<i64> = v.scheduled_at();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobType,
+        > = v
+            .service_job_type()
+            .filter(|__e88| {
+                ::core::matches!(
+                    __e88,
+                    ::waiters_runtime::aws_sdk_batch::types::ServiceJobType::SagemakerTraining
+                ) || __e88.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<&str> = v.share_identifier();
+        let _: ::core::option::Option<&str> = v.quota_share_name();
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus,
+        > = v.status();
+        let _: ::core::option::Option<&str> = v.status_reason();
+        let _: ::core::option::Option<i64> = v.started_at();
+        let _: ::core::option::Option<i64> = v.stopped_at();
+        let _: ::core::option::Option<bool> = v.is_terminated();
+    }
+    fn check_service_job_timeout(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceJobTimeout,
+    ) {
+        let _: ::core::option::Option<i32> = v.attempt_duration_seconds();
+    }
+    fn check_service_resource_id(
+        v: &::waiters_runtime::aws_sdk_batch::types::ServiceResourceId,
+    ) {
+        let _: ::core::option::Option<
+            &::waiters_runtime::aws_sdk_batch::types::ServiceResourceIdName,
+        > = v
+            .name()
+            .filter(|__e89| {
+                ::core::matches!(
+                    __e89,
+                    ::waiters_runtime::aws_sdk_batch::types::ServiceResourceIdName::SagemakerTrainingJobArn
+                ) || __e89.as_str() != "no value was set"
+            });
+        let _: ::core::option::Option<&str> = v
+            .value()
+            .filter(|__e90| !__e90.is_empty());
+    }
+    fn check_share_attributes(
+        v: &::waiters_runtime::aws_sdk_batch::types::ShareAttributes,
+    ) {
+        let _: ::core::option::Option<&str> = v
+            .share_identifier()
+            .filter(|__e91| !__e91.is_empty());
+        let _: ::core::option::Option<f32> = v.weight_factor();
     }
     fn check_task_container_dependency(
         v: &::waiters_runtime::aws_sdk_batch::types::TaskContainerDependency,
@@ -871,7 +1926,7 @@ pub mod accessors {
         > = v.firelens_configuration();
         let _: ::core::option::Option<&str> = v
             .image()
-            .filter(|__e31| !__e31.is_empty());
+            .filter(|__e92| !__e92.is_empty());
         let _: ::core::option::Option<
             &::waiters_runtime::aws_sdk_batch::types::LinuxParameters,
         > = v.linux_parameters();
@@ -903,16 +1958,20 @@ pub mod accessors {
     fn check_tmpfs(v: &::waiters_runtime::aws_sdk_batch::types::Tmpfs) {
         let _: ::core::option::Option<&str> = v
             .container_path()
-            .filter(|__e32| !__e32.is_empty());
-        let _: ::core::option::Option<i32> = v.size().filter(|__e33| *__e33 != 0);
+            .filter(|__e93| !__e93.is_empty());
+        let _: ::core::option::Option<i32> = v.size().filter(|__e94| *__e94 != 0);
         let _: ::core::option::Option<&[::std::string::String]> = v
             .mount_options
             .as_deref();
     }
     fn check_ulimit(v: &::waiters_runtime::aws_sdk_batch::types::Ulimit) {
-        let _: ::core::option::Option<i32> = v.hard_limit().filter(|__e34| *__e34 != 0);
-        let _: ::core::option::Option<&str> = v.name().filter(|__e35| !__e35.is_empty());
-        let _: ::core::option::Option<i32> = v.soft_limit().filter(|__e36| *__e36 != 0);
+        let _: ::core::option::Option<i32> = v.hard_limit().filter(|__e95| *__e95 != 0);
+        let _: ::core::option::Option<&str> = v.name().filter(|__e96| !__e96.is_empty());
+        let _: ::core::option::Option<i32> = v.soft_limit().filter(|__e97| *__e97 != 0);
+    }
+    fn check_update_policy(v: &::waiters_runtime::aws_sdk_batch::types::UpdatePolicy) {
+        let _: ::core::option::Option<bool> = v.terminate_jobs_on_update();
+        let _: ::core::option::Option<i64> = v.job_execution_timeout_minutes();
     }
     fn check_volume(v: &::waiters_runtime::aws_sdk_batch::types::Volume) {
         let _: ::core::option::Option<&::waiters_runtime::aws_sdk_batch::types::Host> = v
@@ -943,6 +2002,106 @@ pub mod accessors {
         assert_eq!(
             ::waiters_runtime::aws_sdk_batch::types::AssignPublicIp::Enabled.as_str(),
             "ENABLED"
+        );
+    }
+    fn check_enum_ce_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeState::Disabled.as_str(),
+            "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeState::Enabled.as_str(), "ENABLED"
+        );
+    }
+    fn check_enum_ce_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Creating.as_str(),
+            "CREATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Deleted.as_str(),
+            "DELETED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Deleting.as_str(),
+            "DELETING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Invalid.as_str(),
+            "INVALID"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Updating.as_str(),
+            "UPDATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeStatus::Valid.as_str(), "VALID"
+        );
+    }
+    fn check_enum_ce_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeType::Managed.as_str(), "MANAGED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CeType::Unmanaged.as_str(),
+            "UNMANAGED"
+        );
+    }
+    fn check_enum_cr_allocation_strategy() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::BestFit
+            .as_str(), "BEST_FIT"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::BestFitProgressive
+            .as_str(), "BEST_FIT_PROGRESSIVE"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::BestFitProgressiveOrdered
+            .as_str(), "BEST_FIT_PROGRESSIVE_ORDERED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::SpotCapacityOptimized
+            .as_str(), "SPOT_CAPACITY_OPTIMIZED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::SpotCapacityOptimizedPrioritized
+            .as_str(), "SPOT_CAPACITY_OPTIMIZED_PRIORITIZED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrAllocationStrategy::SpotPriceCapacityOptimized
+            .as_str(), "SPOT_PRICE_CAPACITY_OPTIMIZED"
+        );
+    }
+    fn check_enum_cr_type() {
+        assert_eq!(::waiters_runtime::aws_sdk_batch::types::CrType::Ec2.as_str(), "EC2");
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrType::EcsManagedInstances
+            .as_str(), "ECS_MANAGED_INSTANCES"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrType::Fargate.as_str(), "FARGATE"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrType::FargateSpot.as_str(),
+            "FARGATE_SPOT"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::CrType::Spot.as_str(), "SPOT"
+        );
+    }
+    fn check_enum_container_insights() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ContainerInsights::Disabled
+            .as_str(), "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ContainerInsights::Enabled.as_str(),
+            "ENABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ContainerInsights::Enhanced
+            .as_str(), "ENHANCED"
         );
     }
     fn check_enum_device_cgroup_permission() {
@@ -979,6 +2138,30 @@ pub mod accessors {
             .as_str(), "ENABLED"
         );
     }
+    fn check_enum_eks_access_entry_desired_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::Disabled
+            .as_str(), "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::Enabled
+            .as_str(), "ENABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryDesiredState::InheritFromCluster
+            .as_str(), "INHERIT_FROM_CLUSTER"
+        );
+    }
+    fn check_enum_eks_access_entry_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryStatus::Active
+            .as_str(), "ACTIVE"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::EksAccessEntryStatus::Inactive
+            .as_str(), "INACTIVE"
+        );
+    }
     fn check_enum_firelens_configuration_type() {
         assert_eq!(
             ::waiters_runtime::aws_sdk_batch::types::FirelensConfigurationType::Fluentbit
@@ -987,6 +2170,76 @@ pub mod accessors {
         assert_eq!(
             ::waiters_runtime::aws_sdk_batch::types::FirelensConfigurationType::Fluentd
             .as_str(), "fluentd"
+        );
+    }
+    fn check_enum_jq_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqState::Disabled.as_str(),
+            "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqState::Enabled.as_str(), "ENABLED"
+        );
+    }
+    fn check_enum_jq_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Creating.as_str(),
+            "CREATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Deleted.as_str(),
+            "DELETED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Deleting.as_str(),
+            "DELETING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Invalid.as_str(),
+            "INVALID"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Updating.as_str(),
+            "UPDATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JqStatus::Valid.as_str(), "VALID"
+        );
+    }
+    fn check_enum_job_queue_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobQueueType::Ecs.as_str(), "ECS"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobQueueType::EcsFargate.as_str(),
+            "ECS_FARGATE"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobQueueType::EcsManagedInstances
+            .as_str(), "ECS_MANAGED_INSTANCES"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobQueueType::Eks.as_str(), "EKS"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobQueueType::SagemakerTraining
+            .as_str(), "SAGEMAKER_TRAINING"
+        );
+    }
+    fn check_enum_job_state_time_limit_actions_action() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsAction::Cancel
+            .as_str(), "CANCEL"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsAction::Terminate
+            .as_str(), "TERMINATE"
+        );
+    }
+    fn check_enum_job_state_time_limit_actions_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::JobStateTimeLimitActionsState::Runnable
+            .as_str(), "RUNNABLE"
         );
     }
     fn check_enum_job_status() {
@@ -1049,6 +2302,16 @@ pub mod accessors {
             ::waiters_runtime::aws_sdk_batch::types::LogDriver::Syslog.as_str(), "syslog"
         );
     }
+    fn check_enum_orchestration_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::OrchestrationType::Ecs.as_str(),
+            "ECS"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::OrchestrationType::Eks.as_str(),
+            "EKS"
+        );
+    }
     fn check_enum_platform_capability() {
         assert_eq!(
             ::waiters_runtime::aws_sdk_batch::types::PlatformCapability::Ec2.as_str(),
@@ -1061,6 +2324,68 @@ pub mod accessors {
         assert_eq!(
             ::waiters_runtime::aws_sdk_batch::types::PlatformCapability::ManagedInstances
             .as_str(), "MANAGED_INSTANCES"
+        );
+    }
+    fn check_enum_quota_share_idle_resource_assignment_strategy() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareIdleResourceAssignmentStrategy::Fifo
+            .as_str(), "FIFO"
+        );
+    }
+    fn check_enum_quota_share_in_share_preemption_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareInSharePreemptionState::Disabled
+            .as_str(), "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareInSharePreemptionState::Enabled
+            .as_str(), "ENABLED"
+        );
+    }
+    fn check_enum_quota_share_resource_sharing_strategy() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::Lend
+            .as_str(), "LEND"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::LendAndBorrow
+            .as_str(), "LEND_AND_BORROW"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareResourceSharingStrategy::Reserve
+            .as_str(), "RESERVE"
+        );
+    }
+    fn check_enum_quota_share_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareState::Disabled.as_str(),
+            "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareState::Enabled.as_str(),
+            "ENABLED"
+        );
+    }
+    fn check_enum_quota_share_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus::Creating.as_str(),
+            "CREATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus::Deleting.as_str(),
+            "DELETING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus::Invalid.as_str(),
+            "INVALID"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus::Updating.as_str(),
+            "UPDATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::QuotaShareStatus::Valid.as_str(),
+            "VALID"
         );
     }
     fn check_enum_resource_type() {
@@ -1083,18 +2408,153 @@ pub mod accessors {
             ::waiters_runtime::aws_sdk_batch::types::RetryAction::Retry.as_str(), "RETRY"
         );
     }
+    fn check_enum_service_environment_state() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentState::Disabled
+            .as_str(), "DISABLED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentState::Enabled
+            .as_str(), "ENABLED"
+        );
+    }
+    fn check_enum_service_environment_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Creating
+            .as_str(), "CREATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Deleted
+            .as_str(), "DELETED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Deleting
+            .as_str(), "DELETING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Invalid
+            .as_str(), "INVALID"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Updating
+            .as_str(), "UPDATING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentStatus::Valid
+            .as_str(), "VALID"
+        );
+    }
+    fn check_enum_service_environment_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceEnvironmentType::SagemakerTraining
+            .as_str(), "SAGEMAKER_TRAINING"
+        );
+    }
+    fn check_enum_service_job_retry_action() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobRetryAction::Exit
+            .as_str(), "EXIT"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobRetryAction::Retry
+            .as_str(), "RETRY"
+        );
+    }
+    fn check_enum_service_job_status() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Failed.as_str(),
+            "FAILED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Pending.as_str(),
+            "PENDING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Runnable.as_str(),
+            "RUNNABLE"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Running.as_str(),
+            "RUNNING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Scheduled
+            .as_str(), "SCHEDULED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Starting.as_str(),
+            "STARTING"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Submitted
+            .as_str(), "SUBMITTED"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobStatus::Succeeded
+            .as_str(), "SUCCEEDED"
+        );
+    }
+    fn check_enum_service_job_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceJobType::SagemakerTraining
+            .as_str(), "SAGEMAKER_TRAINING"
+        );
+    }
+    fn check_enum_service_resource_id_name() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::ServiceResourceIdName::SagemakerTrainingJobArn
+            .as_str(), "TrainingJobArn"
+        );
+    }
+    fn check_enum_userdata_type() {
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::UserdataType::EksBootstrapSh
+            .as_str(), "EKS_BOOTSTRAP_SH"
+        );
+        assert_eq!(
+            ::waiters_runtime::aws_sdk_batch::types::UserdataType::EksNodeadm.as_str(),
+            "EKS_NODEADM"
+        );
+    }
     /// Asserts that every enum variant the table names has the table's wire value.
     pub fn check_enums() {
         check_enum_array_job_dependency();
         check_enum_assign_public_ip();
+        check_enum_ce_state();
+        check_enum_ce_status();
+        check_enum_ce_type();
+        check_enum_cr_allocation_strategy();
+        check_enum_cr_type();
+        check_enum_container_insights();
         check_enum_device_cgroup_permission();
         check_enum_efs_authorization_config_iam();
         check_enum_efs_transit_encryption();
+        check_enum_eks_access_entry_desired_state();
+        check_enum_eks_access_entry_status();
         check_enum_firelens_configuration_type();
+        check_enum_jq_state();
+        check_enum_jq_status();
+        check_enum_job_queue_type();
+        check_enum_job_state_time_limit_actions_action();
+        check_enum_job_state_time_limit_actions_state();
         check_enum_job_status();
         check_enum_log_driver();
+        check_enum_orchestration_type();
         check_enum_platform_capability();
+        check_enum_quota_share_idle_resource_assignment_strategy();
+        check_enum_quota_share_in_share_preemption_state();
+        check_enum_quota_share_resource_sharing_strategy();
+        check_enum_quota_share_state();
+        check_enum_quota_share_status();
         check_enum_resource_type();
         check_enum_retry_action();
+        check_enum_service_environment_state();
+        check_enum_service_environment_status();
+        check_enum_service_environment_type();
+        check_enum_service_job_retry_action();
+        check_enum_service_job_status();
+        check_enum_service_job_type();
+        check_enum_service_resource_id_name();
+        check_enum_userdata_type();
     }
 }

@@ -23,7 +23,7 @@
 //! # Ok(()) }
 //! ```
 
-mod operations;
+pub(crate) mod operations;
 mod waiter;
 
 pub use waiter::{Acceptor, Definition, ResponseOf, TypedWaitError, Waiter};

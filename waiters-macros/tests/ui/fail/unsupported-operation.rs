@@ -1,7 +1,7 @@
-//! A Batch operation code generation does not support.
+//! A Batch operation code generation does not support: waiters poll read-only operations.
 
-waiters_runtime::waiters!(json = r#"{"version": 2, "waiters": {"QueueDeleted": {
-        "operation": "DescribeJobQueues", "delay": 300, "maxAttempts": 288,
+waiters_runtime::waiters!(json = r#"{"version": 2, "waiters": {"JobSubmitted": {
+        "operation": "SubmitJob", "delay": 300, "maxAttempts": 288,
         "acceptors": [
             {"matcher": "error", "expected": "ClientException", "state": "failure"}]}}}"#);
 
