@@ -35,12 +35,26 @@ pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> Des
             raw_jobs.push(raw_job.clone());
         }
     }
-    let mut body = merged.body.clone();
-    if let Value::Object(members) = &mut body
-        && members.contains_key("jobs")
-    {
-        members.insert("jobs".to_owned(), Value::Array(raw_jobs));
-    }
+    // Every member but `jobs` is copied as sent; the merged `jobs` (up to a hundred jobs)
+    // is not: copying it for each of the call's waits would cost a hundred times as much.
+    let body = match &merged.body {
+        Value::Object(members) => {
+            let mut jobs = Some(Value::Array(raw_jobs));
+            Value::Object(
+                members
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = match key.as_str() {
+                            "jobs" => jobs.take().unwrap_or_default(),
+                            _ => value.clone(),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    };
     DescribeJobsResponse {
         output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
         status: merged.status,
@@ -117,4 +131,60 @@ pub(super) fn is_throttling(error: &DescribeJobsSdkError) -> bool {
         || error
             .raw_response()
             .is_some_and(|raw| raw.status().as_u16() == 429)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_batch::types::JobStatus;
+    use serde_json::json;
+
+    use super::*;
+
+    fn merged(body: Value, ids: &[&str]) -> DescribeJobsResponse {
+        let jobs = ids
+            .iter()
+            .map(|id| {
+                JobDetail::builder()
+                    .job_id(*id)
+                    .job_name(*id)
+                    .job_queue("q")
+                    .job_definition("d")
+                    .status(JobStatus::Running)
+                    .started_at(1)
+                    .build()
+            })
+            .collect();
+        DescribeJobsResponse {
+            output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
+            status: 200,
+            document: Document::new(&body),
+            body,
+        }
+    }
+
+    #[test]
+    fn a_waits_part_keeps_every_other_member_in_place() {
+        let job = |id: &str| json!({"jobId": id, "status": "RUNNING"});
+        let body =
+            json!({"before": 1, "jobs": [job("a"), job("b"), job("c")], "after": {"x": [2]}});
+        let merged = merged(body, &["a", "b", "c"]);
+        let part = response_for(&merged, &["c".to_owned(), "a".to_owned()]);
+        assert_eq!(
+            part.body.to_string(),
+            json!({"before": 1, "jobs": [job("c"), job("a")], "after": {"x": [2]}}).to_string(),
+            "the same members in the same order, the asked jobs in the order asked"
+        );
+        let ids: Vec<_> = part.jobs().iter().filter_map(|j| j.job_id()).collect();
+        assert_eq!(ids, ["c", "a"]);
+        assert_eq!(part.status, 200);
+    }
+
+    #[test]
+    fn a_body_without_jobs_is_kept_as_sent() {
+        for body in [json!({"other": true}), json!([1, 2])] {
+            let part = response_for(&merged(body.clone(), &[]), &["a".to_owned()]);
+            assert_eq!(part.body, body);
+            assert!(part.jobs().is_empty());
+        }
+    }
 }
