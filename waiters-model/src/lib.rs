@@ -32,12 +32,14 @@
 
 mod error;
 mod expression;
+pub mod limits;
 mod load;
 mod matcher;
 mod model;
 
 pub use error::{JsonPath, ModelError, Problem, ProblemKind};
 pub use expression::{Document, Expression};
+pub use limits::{ReadModelError, read_model_file};
 pub use matcher::{Observation, json_eq, python_str};
 pub use model::{
     Acceptor, AcceptorState, ErrorExpectation, Matcher, WaiterDefinition, WaiterModel,

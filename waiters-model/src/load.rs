@@ -159,6 +159,12 @@ impl Checker {
             if name.is_empty() {
                 self.report(path.clone(), ProblemKind::Empty);
             }
+            if crate::limits::has_control_characters(name) {
+                self.report(
+                    path.clone(),
+                    crate::limits::control_characters("waiter name", name),
+                );
+            }
             if let Some(definition) = self.waiter(&path, name, waiter) {
                 definitions.insert(name.clone(), definition);
             }

@@ -183,8 +183,11 @@ pub struct WaiterModel {
 }
 
 impl WaiterModel {
-    /// Loads a model from JSON text, reporting every problem at once.
+    /// Loads a model from JSON text, reporting every problem at once. Texts larger than
+    /// [`MAX_MODEL_BYTES`](crate::limits::MAX_MODEL_BYTES) are refused unread.
     pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        crate::limits::check_model_size(text)
+            .map_err(|kind| ModelError::single(crate::JsonPath::root(), kind))?;
         load::from_str(text)
     }
 
