@@ -3,8 +3,8 @@
 //! `waiters-local` serves the Batch restJson1 wire protocol over plain HTTP, so the
 //! real [`aws_sdk_batch`] client talks to it unchanged. Jobs move through
 //! `SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING → SUCCEEDED | FAILED` on a
-//! schedule chosen per job, and faults (throttling, 5xx, dropped connections, latency)
-//! can be injected at run time.
+//! schedule chosen per job, and faults (throttling, 5xx, dropped connections, requests
+//! never answered, endless bodies, latency) can be injected at run time.
 //!
 //! # Operations
 //!
@@ -66,7 +66,8 @@
 //! # Faults
 //!
 //! [`LocalBatch::faults`] returns a [`Faults`] handle: [`FaultRule`]s of a
-//! [`FaultKind`] (429 throttle, 500 server error, dropped connection) with a
+//! [`FaultKind`] (429 throttle, 500 server error, dropped connection, a request never
+//! answered, a 200 whose body never ends) with a
 //! [`FaultSchedule`] (next N requests, every Nth, a seeded probability, a time window,
 //! always), optionally for one [`Operation`], plus a per-request latency. Counters per
 //! operation (requests, and each kind of fault served) are read with
@@ -80,7 +81,7 @@
 //! | `GET /_local/counters` | counters per operation |
 //! | `DELETE /_local/counters` | reset counters |
 //! | `GET /_local/faults` | active rules and latency |
-//! | `POST /_local/faults` | add a rule: `{"kind": "throttle"\|"serverError"\|"dropConnection", "operation": "DescribeJobs"?, ` one of `"next": n`, `"everyNth": n`, `"probability": p, "seed": s`, `"forMillis": ms`, `"always": true}` |
+//! | `POST /_local/faults` | add a rule: `{"kind": "throttle"\|"serverError"\|"dropConnection"\|"neverAnswer"\|"endlessBody", "operation": "DescribeJobs"?, ` one of `"next": n`, `"everyNth": n`, `"probability": p, "seed": s`, `"forMillis": ms`, `"always": true}` |
 //! | `DELETE /_local/faults` | remove every rule and the latency |
 //! | `PUT /_local/latency` | `{"millis": ms}` |
 //! | `POST /_local/clock/advance` | `{"millis": ms}` |
@@ -132,6 +133,7 @@ mod api;
 mod clock;
 mod counters;
 mod faults;
+mod hostile;
 mod jobs;
 mod profile;
 mod server;
