@@ -15,9 +15,10 @@ use waiters_model::{
 
 use crate::config::WaiterConfig;
 use crate::engine::{self, NoObserver, Observer, Waited};
-use crate::error::{AcceptorMatch, ErrorClass, OperationError, WaitError};
+use crate::error::{AcceptorMatch, ErrorClass, InvalidInput, OperationError, WaitError};
 use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, JobsOutput, run_job_phases};
 use crate::sdk::CapturedResponse;
+use waiters_model::limits::{escape_unsafe, has_control_characters};
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
 /// timings, with a JobExists that keeps polling while the job is not yet visible.
@@ -64,9 +65,10 @@ impl DescribeJobsResponse {
     }
 }
 
-/// A waiter name that the model does not define.
+/// A waiter name that the model does not define. (Models refuse names with control
+/// characters, so such a name is never found; it is shown escaped.)
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Waiter does not exist: {name} (known waiters: {})", .known.join(", "))]
+#[error("Waiter does not exist: {} (known waiters: {})", escape_unsafe(.name), .known.join(", "))]
 pub struct UnknownWaiter {
     /// The name asked for.
     pub name: String,
@@ -211,6 +213,12 @@ impl BatchWaiters {
     where
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
+        if let Some(problem) = job_id_problem([job_id]) {
+            return Err(JobWaitError::Wait {
+                job_id: job_id.to_owned(),
+                source: Box::new(refused(JOB_PHASES[0], problem)),
+            });
+        }
         // All three waiters are looked up before any waiting, so a model without one of
         // them fails at once rather than after the first phases.
         let mut phases = Vec::with_capacity(JOB_PHASES.len());
@@ -306,6 +314,9 @@ impl BatchWaiter {
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
         let job_ids: Vec<String> = job_ids.into_iter().map(Into::into).collect();
+        if let Some(problem) = job_id_problem(&job_ids) {
+            return Err(refused(self.definition.name(), problem));
+        }
         let explanations: Vec<String> = self
             .definition
             .acceptors()
@@ -368,7 +379,7 @@ async fn describe_jobs(
     } else {
         serde_json::from_slice(&bytes).map_err(|e| {
             SdkError::construction_failure(format!(
-                "DescribeJobs returned a body that is not JSON: {e}"
+                "the HTTP {status} DescribeJobs response is not JSON: {e}"
             ))
         })?
     };
@@ -378,6 +389,28 @@ async fn describe_jobs(
         status,
         body,
     })
+}
+
+/// The first job id with control characters, if any: no job has one, and they would be
+/// echoed into logs and output.
+fn job_id_problem<S: AsRef<str>>(job_ids: impl IntoIterator<Item = S>) -> Option<InvalidInput> {
+    job_ids
+        .into_iter()
+        .find(|id| has_control_characters(id.as_ref()))
+        .map(|id| InvalidInput::ControlCharactersInJobId {
+            job_id: id.as_ref().to_owned(),
+        })
+}
+
+/// A wait refused before any call.
+fn refused(waiter: &str, problem: InvalidInput) -> BatchWaitError {
+    WaitError {
+        waiter: waiter.to_owned().into(),
+        reason: problem.into(),
+        attempts: 0,
+        elapsed: Duration::ZERO,
+        last_response: None,
+    }
 }
 
 fn check_operations(model: &WaiterModel) -> Result<(), ModelError> {

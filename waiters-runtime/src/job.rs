@@ -8,7 +8,10 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::{JobDetail, JobStatus};
 
 use crate::batch::{DescribeJobsResponse, DescribeJobsSdkError, UnknownWaiter};
-use crate::config::{DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter};
+use crate::config::{
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayStrategy, RandomSource, TransientRetry,
+    WaiterConfig, add_jitter,
+};
 use crate::engine::{Attempt, Observer, Waited};
 use crate::error::{FailureReason, WaitError};
 
@@ -81,6 +84,8 @@ where
         config.max_attempts = options.max_attempts;
         config.transient_errors = options.transient_errors;
         config.random = options.random.clone();
+        config.call_timeout = options.call_timeout;
+        config.connect_give_up = options.connect_give_up;
         if let Some(max_wait) = options.max_wait {
             config.max_wait = Some(max_wait.saturating_sub(started.elapsed()));
         }
@@ -129,6 +134,10 @@ pub struct JobWaitOptions {
     pub transient_errors: TransientRetry,
     /// Where the jitter comes from.
     pub random: RandomSource,
+    /// Each phase's [`WaiterConfig::call_timeout`].
+    pub call_timeout: Option<Duration>,
+    /// Each phase's [`WaiterConfig::connect_give_up`].
+    pub connect_give_up: Option<Duration>,
 }
 
 impl Default for JobWaitOptions {
@@ -140,6 +149,8 @@ impl Default for JobWaitOptions {
             phase_delay: DelayStrategy::airflow_jitter(),
             transient_errors: TransientRetry::default(),
             random: RandomSource::default(),
+            call_timeout: Some(DEFAULT_CALL_TIMEOUT),
+            connect_give_up: Some(DEFAULT_CONNECT_GIVE_UP),
         }
     }
 }

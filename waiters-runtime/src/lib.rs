@@ -34,14 +34,16 @@ pub use batch::{
     DescribeJobsSdkError, SUPPORTED_OPERATIONS, UnknownWaiter,
 };
 pub use config::{
-    DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
-    exponential_delay,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayInput, DelayStrategy, RandomSource,
+    TransientRetry, WaiterConfig, add_jitter, exponential_delay,
 };
 pub use engine::{Attempt, NoObserver, Observer, Waited};
 pub use error::{
-    AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES, WaitError,
+    AcceptorMatch, ErrorClass, FailureReason, InvalidInput, OperationError, THROTTLING_ERROR_CODES,
+    WaitError,
 };
 pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
+pub use sdk::{CallTimeout, MAX_RESPONSE_BYTES, ResponseTooLarge};
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
 pub use waiters_model as model;
