@@ -6,11 +6,13 @@
 mod aws;
 mod cli;
 mod error;
+mod escape;
 mod jobs;
 mod local;
 mod models;
 mod progress;
 mod report;
+mod signals;
 mod wait;
 
 use std::process::ExitCode;
