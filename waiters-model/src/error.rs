@@ -188,7 +188,7 @@ pub enum ProblemKind {
         escape_unsafe(.expression)
     )]
     ExpressionTooDeep {
-        /// The expression text.
+        /// The expression text (its first 80 characters and `…` when longer).
         expression: String,
         /// Its depth, as [`expression_depth`](crate::limits::expression_depth) measures it.
         depth: usize,
@@ -202,7 +202,7 @@ pub enum ProblemKind {
         escape_unsafe(.expression)
     )]
     ExpressionIntegerTooLarge {
-        /// The expression text.
+        /// The expression text (its first 80 characters and `…` when longer).
         expression: String,
         /// The integer, as written.
         integer: String,

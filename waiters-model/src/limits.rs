@@ -180,7 +180,7 @@ fn close(root: &mut Level, open: &mut Vec<Level>) {
 pub(crate) fn check_expression(source: &str) -> Result<(), ProblemKind> {
     if source.len() > MAX_EXPRESSION_BYTES {
         return Err(ProblemKind::ExpressionTooLong {
-            start: preview(source),
+            start: preview(source, 40),
             length: source.len(),
             limit: MAX_EXPRESSION_BYTES,
         });
@@ -188,14 +188,14 @@ pub(crate) fn check_expression(source: &str) -> Result<(), ProblemKind> {
     let scan = scan(source);
     if scan.depth > MAX_EXPRESSION_DEPTH {
         return Err(ProblemKind::ExpressionTooDeep {
-            expression: source.to_owned(),
+            expression: preview(source, 80),
             depth: scan.depth,
             limit: MAX_EXPRESSION_DEPTH,
         });
     }
     if let Some(integer) = scan.large_integer {
         return Err(ProblemKind::ExpressionIntegerTooLarge {
-            expression: source.to_owned(),
+            expression: preview(source, 80),
             integer,
             limit: MAX_EXPRESSION_INTEGER,
         });
@@ -203,9 +203,9 @@ pub(crate) fn check_expression(source: &str) -> Result<(), ProblemKind> {
     Ok(())
 }
 
-/// The first 40 characters of a long text, for messages.
-fn preview(text: &str) -> String {
-    match text.char_indices().nth(40) {
+/// The first `length` characters of a text, and `…` if there are more, for messages.
+fn preview(text: &str, length: usize) -> String {
+    match text.char_indices().nth(length) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
     }
