@@ -639,3 +639,45 @@ fn sigint_stops_a_single_wait_with_its_last_response() {
         "{out}"
     );
 }
+
+#[test]
+fn credentials_never_reach_the_output_or_trace_logs() {
+    let secret = "SecretKey-9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab";
+    let token = "SessionToken-6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b";
+    let local = Local::start();
+    let job = local.submit(&[]);
+    local.server.faults().throttle_next(2);
+    let closed = closed_port_url();
+    let endpoint = local.server.endpoint_url();
+    for (url, extra) in [
+        (endpoint.as_str(), "--max-attempts"),
+        (closed.as_str(), "--connect-give-up"),
+    ] {
+        let output = waiters()
+            .args([
+                "wait",
+                "JobComplete",
+                "--job-id",
+                job.as_str(),
+                "--delay",
+                "0",
+            ])
+            .args([extra, "2", "--endpoint-url", url, "--region", "us-east-1"])
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("RUST_LOG", "trace")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        let err = stderr(&output);
+        assert!(err.contains(" TRACE "), "trace logging is on: {err}");
+        // Not a terminal: no color codes in the log.
+        assert!(!err.contains('\u{1b}'), "{err}");
+        for text in [stdout(&output), err] {
+            assert!(
+                !text.contains(secret) && !text.contains(token),
+                "a secret leaked"
+            );
+        }
+    }
+}
