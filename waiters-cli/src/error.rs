@@ -96,7 +96,7 @@ impl CliError {
 }
 
 /// Writes one line of text to stdout, with control characters escaped (see
-/// [`escape`](crate::escape)), so that nothing in it can start a line of its own.
+/// [`escape`]), so that nothing in it can start a line of its own.
 pub(crate) fn stdout_text(line: &str) {
     stdout_line(&escape::text(line));
 }
