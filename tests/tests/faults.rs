@@ -448,6 +448,7 @@ fn spawn_waits(
             },
             random: RandomSource::seeded(SEED.wrapping_mul(7919).wrapping_add(index as u64)),
             poller: poller.cloned(),
+            ..JobWaitOptions::default()
         };
         let job_id = job.id.clone();
         if index % 2 == 0 {

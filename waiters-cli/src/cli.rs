@@ -21,7 +21,10 @@ Exit codes:
   1  the waiter reached a failure state, or a job FAILED
   2  usage or model error (bad option, unreadable or invalid model, unknown waiter, no region)
   3  the attempt budget (--max-attempts) or the deadline (--max-wait) ran out
-  4  a service or transport error ended the wait
+  4  a service or transport error ended the wait (including an endpoint that gave no
+     answer for --connect-give-up seconds)
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: every job is still reported, those not
+     finished with the outcome `interrupted`
 
 Credentials and region come from the standard AWS chain (environment, shared config and
 credentials files, web identity, ECS and EC2 instance metadata); SSO profiles and
@@ -39,17 +42,22 @@ Input:
 
 Output:
   --output text  progress on stderr (attempt, observed status, next poll; a spinner when
-                 stderr is a terminal) and one line on stdout: `OUTCOME: details`.
+                 stderr is a terminal) and one line on stdout: `OUTCOME: details`. Control
+                 characters in job ids and service text are shown escaped (\\n).
   --output json  exactly one JSON object on stdout:
-                 {\"waiter\": NAME, \"outcome\": \"success\"|\"failure\"|\"max_attempts\"|\"timeout\"|\"error\",
+                 {\"waiter\": NAME, \"outcome\": \"success\"|\"failure\"|\"max_attempts\"|\"timeout\"|\"error\"|\"interrupted\",
                   \"attempts\": N, \"reason\": TEXT|null, \"last_response\": BODY|{\"error\": {...}}|null}
 
 Transient errors (throttling, HTTP 5xx, connection failures) are retried with backoff; when
 the budget runs out during them the outcome is max_attempts or timeout (exit 3) and the
-reason names the last error. Other service errors end the wait at once (exit 4).
+reason names the last error. Calls that get no answer (connection failures, calls longer
+than --call-timeout) are retried after the backoff alone and given up on after
+--connect-give-up seconds in a row (exit 4, naming the endpoint). Other service errors
+end the wait at once (exit 4).
 
 Exit codes: 0 success, 1 failure state, 2 usage or model error, 3 max attempts or max wait
-exceeded, 4 service or transport error.
+exceeded, 4 service or transport error, 130/143 stopped by SIGINT/SIGTERM (outcome
+`interrupted`, with the attempts and last response so far).
 
 Examples:
   waiters wait JobComplete --job-id 1a2b3c --delay 30 --max-wait 3600 --output json
@@ -68,10 +76,13 @@ Output:
                   \"status_reason\", \"exit_code\", \"waiter\", \"attempts\", \"reason\"}, ...]}
 
 With several jobs the exit code is the most telling one: 1 if any job failed, else 4 if any
-wait ended in an error, else 3 if any ran out of time, else 0.
+wait ended in an error, else 3 if any ran out of time, else 0. SIGINT or SIGTERM stops every
+wait and still reports every job (those not finished as `interrupted`, with the status last
+seen): exit 130 or 143.
 
 Exit codes: 0 every job SUCCEEDED, 1 a job FAILED (or a waiter reached a failure state),
-2 usage or model error, 3 max wait exceeded, 4 service or transport error.
+2 usage or model error, 3 max wait exceeded, 4 service or transport error, 130/143
+stopped by SIGINT/SIGTERM.
 
 Example:
   waiters wait-for-job 1a2b3c 4d5e6f --max-wait 7200 --output json";
@@ -136,12 +147,22 @@ pub(crate) struct ModelArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct AwsArgs {
-    /// Send requests to this endpoint instead of AWS (a local endpoint, moto, ...).
+    /// Send requests to this endpoint instead of AWS (a local endpoint, moto, ...): an
+    /// http:// or https:// URL with a host.
     #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
     pub(crate) endpoint_url: Option<String>,
-    /// The AWS region; default from AWS_REGION, AWS_DEFAULT_REGION or the config file.
+    /// The AWS region (lowercase letters, digits and dashes); default from AWS_REGION,
+    /// AWS_DEFAULT_REGION or the config file.
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub(crate) region: Option<String>,
+    /// Seconds one DescribeJobs call may take, the SDK's own retries included, before it
+    /// is abandoned and retried as a timeout [default: 60].
+    #[arg(long, value_name = "SECS", value_parser = parse_positive_seconds, allow_hyphen_values = true)]
+    pub(crate) call_timeout: Option<Duration>,
+    /// Seconds that calls may go on failing without an answer (connection failures,
+    /// timeouts, in a row) before the wait gives up with exit 4 [default: 60].
+    #[arg(long, value_name = "SECS", value_parser = parse_positive_seconds, allow_hyphen_values = true)]
+    pub(crate) connect_give_up: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -262,25 +283,125 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value).map_err(|_| format!("`{text}` is not a number of seconds"))
 }
 
-fn parse_region(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
+/// Seconds greater than zero (a call timeout of 0 would fail every call).
+pub(crate) fn parse_positive_seconds(text: &str) -> Result<Duration, String> {
+    let duration = parse_seconds(text)?;
+    if duration.is_zero() {
+        return Err(format!("`{text}` seconds is not enough; give more than 0"));
+    }
+    Ok(duration)
+}
+
+/// The longest region name accepted (real ones have at most 14 characters today).
+const MAX_REGION_LEN: usize = 32;
+
+/// A region name as AWS writes them (`us-east-1`, `us-gov-west-1`, `cn-north-1`): checked
+/// here so a typo is a usage error (exit 2), not an SDK error on the first call.
+pub(crate) fn parse_region(text: &str) -> Result<String, String> {
+    let shown = crate::escape::text(text);
+    if text.is_empty() {
         return Err("the region must not be empty".to_owned());
+    }
+    if text.len() > MAX_REGION_LEN {
+        return Err(format!(
+            "`{shown}` is not a region name (at most {MAX_REGION_LEN} characters)"
+        ));
+    }
+    let valid = text
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    if !valid {
+        return Err(format!(
+            "`{shown}` is not a region name (lowercase letters, digits and dashes, such as us-east-1)"
+        ));
     }
     Ok(text.to_owned())
 }
 
-/// Checked here so a typo is a usage error (exit 2), not a failed request (exit 4).
-fn parse_endpoint_url(text: &str) -> Result<String, String> {
+/// The longest endpoint URL accepted.
+const MAX_URL_LEN: usize = 2048;
+
+/// An http:// or https:// URL with a host (a DNS name, an IPv4 address or a bracketed
+/// IPv6 address), an optional port and path; checked here so a typo is a usage error
+/// (exit 2), not a failed request (exit 4).
+pub(crate) fn parse_endpoint_url(text: &str) -> Result<String, String> {
+    let shown = crate::escape::text(text);
+    if text.len() > MAX_URL_LEN {
+        return Err(format!(
+            "the endpoint URL is longer than {MAX_URL_LEN} characters"
+        ));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
+        return Err(format!(
+            "`{shown}` is not a valid URL: it contains {}",
+            crate::escape::text(&format!("{c:?}"))
+        ));
+    }
     let lower = text.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("http://")
         .or_else(|| lower.strip_prefix("https://"))
-        .ok_or_else(|| format!("`{text}` is not an http:// or https:// URL"))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || text.chars().any(char::is_whitespace) {
-        return Err(format!("`{text}` is not a valid URL"));
-    }
+        .ok_or_else(|| format!("`{shown}` is not an http:// or https:// URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    check_authority(authority).map_err(|why| format!("`{shown}` is not a valid URL: {why}"))?;
     Ok(text.to_owned())
+}
+
+/// `host[:port]`, where host is a DNS name, an IPv4 address or `[IPv6]`.
+fn check_authority(authority: &str) -> Result<(), String> {
+    if authority.is_empty() {
+        return Err("it has no host".to_owned());
+    }
+    if authority.contains('@') {
+        return Err("user names or passwords in the URL are not supported".to_owned());
+    }
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (address, after) = bracketed
+            .split_once(']')
+            .ok_or("the IPv6 address has no closing `]`")?;
+        if address.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("`[{address}]` is not an IPv6 address"));
+        }
+        match after {
+            "" => (None, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (None, Some(port)),
+                None => return Err("unexpected text after the IPv6 address".to_owned()),
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(authority), None),
+        }
+    };
+    if let Some(host) = host {
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        if host.is_empty() {
+            return Err("it has no host".to_owned());
+        }
+        if host.len() > 253 || !host.trim_end_matches('.').split('.').all(label_ok) {
+            return Err(format!("`{host}` is not a host name"));
+        }
+    }
+    if let Some(port) = port {
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 && port.chars().all(|c| c.is_ascii_digit()) => {}
+            _ => return Err(format!("`{port}` is not a port (1 to 65535)")),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -306,17 +427,74 @@ mod tests {
 
     #[test]
     fn endpoint_urls_need_a_scheme_and_host() {
-        assert!(parse_endpoint_url("http://127.0.0.1:4566").is_ok());
-        assert!(parse_endpoint_url("HTTPS://batch.example").is_ok());
+        for good in [
+            "http://127.0.0.1:4566",
+            "HTTPS://batch.example",
+            "https://batch.us-east-1.amazonaws.com/",
+            "http://localhost:5000/path?x=1",
+            "http://[::1]:8080",
+            "http://[fd00::1]",
+            "http://my-host.",
+        ] {
+            assert_eq!(parse_endpoint_url(good).as_deref(), Ok(good), "{good}");
+        }
         for bad in [
             "127.0.0.1:4566",
             "ftp://x",
             "http://",
             "http:///path",
             "http://a b",
+            "http://[::1",
+            "http://[::1]x",
+            "http://[nope]:80",
+            "http://host:0",
+            "http://host:65536",
+            "http://host:+80",
+            "http://host:",
+            "http://user:secret@host",
+            "http://-host",
+            "http://ho_st",
+            "http://a..b",
+            "http://exa\nmple",
+            "http://h\u{e9}te",
         ] {
-            assert!(parse_endpoint_url(bad).is_err(), "{bad} should be rejected");
+            let error = parse_endpoint_url(bad);
+            assert!(error.is_err(), "{bad:?} should be rejected");
+            assert!(!error.unwrap_err().contains('\n'), "{bad:?}");
         }
+        assert!(parse_endpoint_url(&format!("http://{}", "a".repeat(3000))).is_err());
+    }
+
+    #[test]
+    fn regions_are_lowercase_names() {
+        for good in ["us-east-1", "us-gov-west-1", "cn-north-1", "local"] {
+            assert_eq!(parse_region(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "",
+            "US-EAST-1",
+            "us east 1",
+            "us-east-1/",
+            "-us",
+            "us-",
+            "us_east_1",
+            "us-east-1\n",
+            "a-very-long-region-name-that-goes-on-and-on",
+        ] {
+            let error = parse_region(bad);
+            assert!(error.is_err(), "{bad:?} should be rejected");
+            assert!(!error.unwrap_err().contains('\n'), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timeouts_must_be_positive() {
+        assert_eq!(
+            parse_positive_seconds("0.5"),
+            Ok(Duration::from_millis(500))
+        );
+        assert!(parse_positive_seconds("0").is_err());
+        assert!(parse_positive_seconds("-1").is_err());
     }
 
     #[test]

@@ -4,6 +4,9 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use crate::escape;
+
+use waiters_runtime::model::ReadModelError;
 use waiters_runtime::{ModelError, UnknownWaiter};
 
 /// The exit codes of the contract (see `waiters --help`).
@@ -19,6 +22,10 @@ pub(crate) enum Exit {
     Incomplete = 3,
     /// A service or transport error ended the wait.
     Error = 4,
+    /// Stopped by SIGINT (128 + 2).
+    Interrupted = 130,
+    /// Stopped by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -33,13 +40,14 @@ pub(crate) enum CliError {
     /// Bad arguments the option parser could not catch (empty job id, too many ids, ...).
     #[error("{0}")]
     Usage(String),
-    /// A file could not be read; worded like a model problem at the document root
-    /// (`FILE: $: ...`) so `validate` output has one shape.
+    /// A file could not be read (or is not a regular file, or is too large); worded like
+    /// a model problem at the document root (`FILE: $: ...`) so `validate` output has one
+    /// shape.
     #[error("{path}: $: cannot read the file: {source}")]
     Read {
         path: String,
         #[source]
-        source: io::Error,
+        source: ReadModelError,
     },
     /// An invalid model; printed one problem per line.
     #[error("{0}")]
@@ -56,7 +64,7 @@ pub(crate) enum CliError {
     #[error("cannot start the local Batch endpoint: {0}")]
     Local(#[from] waiters_local::LocalBatchError),
     /// The process cannot wait for a signal.
-    #[error("cannot wait for Ctrl-C: {0}")]
+    #[error("cannot handle Ctrl-C and SIGTERM: {0}")]
     Signal(#[source] io::Error),
 }
 
@@ -87,8 +95,14 @@ impl CliError {
     }
 }
 
-/// Writes one line to stdout. A closed pipe (`waiters list | head -1`) is not an error:
-/// the reader has what it wanted.
+/// Writes one line of text to stdout, with control characters escaped (see
+/// [`escape`]), so that nothing in it can start a line of its own.
+pub(crate) fn stdout_text(line: &str) {
+    stdout_line(&escape::text(line));
+}
+
+/// Writes a line to stdout as it is: for JSON, which serde has escaped already. A closed
+/// pipe (`waiters list | head -1`) is not an error: the reader has what it wanted.
 pub(crate) fn stdout_line(line: &str) {
     let mut out = io::stdout().lock();
     let result = writeln!(out, "{line}").and_then(|()| out.flush());
@@ -99,8 +113,8 @@ pub(crate) fn stdout_line(line: &str) {
     }
 }
 
-/// Writes one line to stderr; a stderr that cannot be written to is ignored (unlike
-/// `eprintln!`, which panics).
+/// Writes one line to stderr, with control characters escaped; a stderr that cannot be
+/// written to is ignored (unlike `eprintln!`, which panics).
 pub(crate) fn stderr_line(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", escape::text(line));
 }

@@ -6,8 +6,11 @@ use waiters_local::LocalBatch;
 
 use crate::cli::LocalArgs;
 use crate::error::{CliError, Exit, stderr_line, stdout_line};
+use crate::signals::Signals;
 
 pub(crate) async fn run(args: &LocalArgs) -> Result<Exit, CliError> {
+    // Ctrl-C or SIGTERM (what `kill` and process supervisors send) stops the server.
+    let mut signals = Signals::install()?;
     let server = LocalBatch::builder()
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
         .start()
@@ -16,29 +19,15 @@ pub(crate) async fn run(args: &LocalArgs) -> Result<Exit, CliError> {
     // The URL alone on the first stdout line, flushed at once, for scripts to read.
     stdout_line(&url);
     stderr_line(&format!(
-        "waiters: local AWS Batch endpoint at {url} (region {}); stop with Ctrl-C\n\
-         waiters: try: waiters wait JobComplete --endpoint-url {url} --region {} --job-id ID",
-        server.region(),
+        "waiters: local AWS Batch endpoint at {url} (region {}); stop with Ctrl-C",
         server.region()
     ));
-    shutdown_signal().await?;
+    stderr_line(&format!(
+        "waiters: try: waiters wait JobComplete --endpoint-url {url} --region {} --job-id ID",
+        server.region()
+    ));
+    let signal = signals.recv().await;
+    tracing::debug!(signal = signal.name(), "stopping the local endpoint");
     server.shutdown().await;
     Ok(Exit::Success)
-}
-
-/// Ctrl-C, or SIGTERM (what `kill` and process supervisors send) on Unix.
-async fn shutdown_signal() -> Result<(), CliError> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate()).map_err(CliError::Signal)?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(CliError::Signal),
-            _ = terminate.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(CliError::Signal)
-    }
 }

@@ -6,12 +6,14 @@
 mod aws;
 mod cli;
 mod error;
+mod escape;
 mod jobs;
 mod local;
 mod models;
 mod operation_input;
 mod progress;
 mod report;
+mod signals;
 mod wait;
 
 use std::process::ExitCode;
@@ -60,11 +62,13 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
     }
 }
 
-/// Debug logs on stderr, off unless RUST_LOG asks for them.
+/// Debug logs on stderr, off unless RUST_LOG asks for them; colored only on a terminal.
 fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .try_init();
 }

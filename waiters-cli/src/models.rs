@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use waiters_runtime::aws_sdk_batch::Client;
-use waiters_runtime::model::{JsonPath, ProblemKind};
+use waiters_runtime::model::{JsonPath, ProblemKind, read_model_file};
 use waiters_runtime::{BatchWaiters, DEFAULT_MODEL_JSON, ModelError, UnknownWaiter, WaiterModel};
 
 use crate::cli::{ListArgs, MAX_SECONDS, ShowArgs, ValidateArgs};
-use crate::error::{CliError, Exit, stdout_line};
+use crate::error::{CliError, Exit, stdout_line, stdout_text};
+use crate::escape;
 
 /// Names the bundled model in error lines.
 const BUNDLED: &str = "bundled model";
@@ -28,7 +29,9 @@ impl LoadedModel {
             return Self::parse(DEFAULT_MODEL_JSON, BUNDLED.to_owned());
         };
         let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source_error| CliError::Read {
+        // Only a regular file of at most 4 MiB: a FIFO, a device (/dev/zero) or a
+        // directory is refused without blocking.
+        let text = read_model_file(path).map_err(|source_error| CliError::Read {
             path: source.clone(),
             source: source_error,
         })?;
@@ -42,8 +45,15 @@ impl LoadedModel {
         Ok(Self { model, source })
     }
 
-    /// Fails with the model's known names unless it defines `name`.
+    /// Fails with the model's known names unless it defines `name`; a name with control
+    /// characters is refused as such (models cannot define one).
     pub(crate) fn require(&self, name: &str) -> Result<(), CliError> {
+        if escape::has_unsafe(name) {
+            return Err(CliError::Usage(format!(
+                "waiter name \"{}\" contains control characters",
+                escape::text(name)
+            )));
+        }
         match self.model.waiter(name) {
             Some(_) => Ok(()),
             None => Err(UnknownWaiter {
@@ -85,7 +95,7 @@ impl LoadedModel {
 pub(crate) fn list(args: &ListArgs) -> Result<Exit, CliError> {
     let loaded = LoadedModel::load(args.model.model.as_deref())?;
     for name in loaded.model.waiter_names() {
-        stdout_line(&name);
+        stdout_text(&name);
     }
     Ok(Exit::Success)
 }
@@ -108,7 +118,7 @@ pub(crate) fn validate(args: &ValidateArgs) -> Result<Exit, CliError> {
     let mut invalid = 0usize;
     for path in &args.files {
         match LoadedModel::load(Some(path)) {
-            Ok(loaded) => stdout_line(&format!(
+            Ok(loaded) => stdout_text(&format!(
                 "{}: ok ({} waiters)",
                 loaded.source,
                 loaded.model.waiters().len()

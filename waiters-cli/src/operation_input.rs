@@ -1,6 +1,8 @@
 //! `waiters wait WAITER --input JSON`: a waiter on any operation, given the operation's
 //! input as request JSON (`--job-id` stays the shortcut for DescribeJobs).
 
+use std::cell::{Cell, RefCell};
+
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -13,7 +15,8 @@ use crate::cli::WaitArgs;
 use crate::error::{CliError, Exit};
 use crate::models::LoadedModel;
 use crate::progress::Progress;
-use crate::report::{WaitReport, error_summary};
+use crate::report::{WaitReport, error_summary, response_json};
+use crate::signals::{Ended, Signals};
 
 /// The operation DescribeJobs, whose input `--job-id` gives.
 const DESCRIBE_JOBS: &str = "DescribeJobs";
@@ -80,19 +83,45 @@ fn read_input(text: &str) -> Result<Value, CliError> {
         .map_err(|e| CliError::Usage(format!("--input: {source} is not JSON: {e}")))
 }
 
-/// Runs `waiter` on `input` and reports as `wait` does.
-pub(crate) async fn wait(args: &WaitArgs, waiter: &BatchWaiter, input: &BatchInput) -> Exit {
+/// Runs `waiter` on `input` and reports as `wait` does, on an interruption too.
+pub(crate) async fn wait(
+    args: &WaitArgs,
+    waiter: &BatchWaiter,
+    input: &BatchInput,
+    endpoint: &str,
+    signals: &mut Signals,
+) -> Exit {
     let arguments = path_arguments(waiter.definition());
     let progress = Progress::new(args.output);
+    // What an interruption reports: the calls made and the last response.
+    let attempts = Cell::new(0u32);
+    let last_response = RefCell::new(None);
     let observer = |attempt: &Attempt<'_, BatchResponse, BatchSdkError>| {
+        attempts.set(attempt.number);
+        *last_response.borrow_mut() = Some(response_json(attempt.response));
         progress.attempt_seen(None, attempt, &observed(attempt, &arguments));
     };
-    let result = progress
-        .drive(waiter.wait_input_observed(input, observer))
-        .await;
-    let report = WaitReport::new(&args.waiter, &result);
+    let waiting = progress.drive(waiter.wait_input_observed(input, observer));
+    let ended = signals.run(waiting).await;
+    progress.clear();
+    let (report, exit) = match ended {
+        Ended::Finished(result) => {
+            let report = WaitReport::new(&args.waiter, &result, endpoint);
+            let exit = report.outcome.exit();
+            (report, exit)
+        }
+        Ended::Signalled(signal) => (
+            WaitReport::interrupted(
+                &args.waiter,
+                attempts.get(),
+                last_response.into_inner(),
+                signal,
+            ),
+            signal.exit(),
+        ),
+    };
     report.print(args.output);
-    report.outcome.exit()
+    exit
 }
 
 /// The distinct JMESPath arguments of the waiter's path acceptors, in model order: what

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use waiters_runtime::{Attempt, DescribeJobsResponse, DescribeJobsSdkError};
 
 use crate::cli::OutputFormat;
+use crate::escape;
 use crate::report::{error_summary, job_status};
 
 /// One attempt as the observer sees it.
@@ -87,7 +88,8 @@ impl Progress {
         self.line(&line);
     }
 
-    /// Writes a progress line, erasing the spinner first.
+    /// Writes a progress line, erasing the spinner first. Job ids, statuses and error
+    /// messages in it are shown with control characters escaped.
     pub(crate) fn line(&self, text: &str) {
         if !self.enabled {
             return;
@@ -96,7 +98,7 @@ impl Progress {
         if self.drawn.replace(false) {
             let _ = write!(err, "\r\x1b[K");
         }
-        let _ = writeln!(err, "{text}");
+        let _ = writeln!(err, "{}", escape::text(text));
     }
 
     /// Runs `future`, animating the spinner meanwhile when stderr is a terminal.
@@ -131,12 +133,13 @@ impl Progress {
         }
         text.push(')');
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[K{text}");
+        let _ = write!(err, "\r\x1b[K{}", escape::text(&text));
         let _ = err.flush();
         self.drawn.set(true);
     }
 
-    fn clear(&self) {
+    /// Erases the spinner, if it is on screen.
+    pub(crate) fn clear(&self) {
         if self.drawn.replace(false) {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[K");

@@ -3,12 +3,13 @@
 use serde_json::{Value, json};
 use waiters_runtime::aws_sdk_batch::types::JobDetail;
 use waiters_runtime::{
-    BatchResponse, DescribeJobsResponse, ErrorClass, FailureReason, JobWaitError, OperationError,
-    WaitError, Waited, exit_code,
+    BatchResponse, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass, FailureReason,
+    JobWaitError, OperationError, WaitError, Waited, exit_code,
 };
 
 use crate::cli::OutputFormat;
-use crate::error::{Exit, stdout_line};
+use crate::error::{Exit, stdout_line, stdout_text};
+use crate::signals::Signal;
 
 /// How a wait ended, as scripts see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub(crate) enum Outcome {
     MaxAttempts,
     Timeout,
     Error,
+    /// Stopped by SIGINT or SIGTERM before the wait ended.
+    Interrupted,
 }
 
 impl Outcome {
@@ -28,6 +31,7 @@ impl Outcome {
             Self::MaxAttempts => "max_attempts",
             Self::Timeout => "timeout",
             Self::Error => "error",
+            Self::Interrupted => "interrupted",
         }
     }
 
@@ -37,6 +41,8 @@ impl Outcome {
             Self::Failure => Exit::Failure,
             Self::MaxAttempts | Self::Timeout => Exit::Incomplete,
             Self::Error => Exit::Error,
+            // The signal decides between 130 and 143; see `Signal::exit`.
+            Self::Interrupted => Exit::Interrupted,
         }
     }
 
@@ -49,6 +55,7 @@ impl Outcome {
             Self::MaxAttempts | Self::Timeout => 1,
             Self::Error => 2,
             Self::Failure => 3,
+            Self::Interrupted => 4,
         }
     }
 
@@ -81,19 +88,27 @@ pub(crate) fn job_status<'a>(response: &'a DescribeJobsResponse, id: &str) -> Op
 /// one line.
 pub(crate) fn error_summary<E: OperationError>(error: &E) -> String {
     match error.class() {
-        ErrorClass::Service { code, message, .. } => single_line(&format!(
+        ErrorClass::Service {
+            code,
+            message,
+            status,
+        } => format!(
             "{}: {}",
-            code.unwrap_or("Unknown"),
+            code.map(str::to_owned)
+                .or(status.map(|s| format!("HTTP {s}")))
+                .unwrap_or_else(|| "Unknown".to_owned()),
             message.unwrap_or("no message")
-        )),
-        _ => single_line(&error.describe()),
+        ),
+        _ => error.describe(),
     }
 }
 
-/// SDK error descriptions span several lines (a credential chain lists every provider);
-/// text output keeps each result on one line.
-pub(crate) fn single_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A failed wait's reason; when the endpoint could not be reached, it is named.
+fn reason_text(reason: &FailureReason, text: String, endpoint: &str) -> String {
+    match reason {
+        FailureReason::Unreachable { .. } => format!("{text} (endpoint {endpoint})"),
+        _ => text,
+    }
 }
 
 /// An error response as JSON: `{"error": {"code", "message", "status"}}`, or
@@ -126,7 +141,7 @@ impl ResponseBody for BatchResponse {
     }
 }
 
-fn response_json<R: ResponseBody, E: OperationError>(response: &Result<R, E>) -> Value {
+pub(crate) fn response_json<R: ResponseBody, E: OperationError>(response: &Result<R, E>) -> Value {
     match response {
         Ok(response) => response.body().clone(),
         Err(error) => error_json(error),
@@ -150,6 +165,7 @@ impl WaitReport {
     pub(crate) fn new<R: ResponseBody, E: OperationError>(
         waiter: &str,
         result: &Result<Waited<R, E>, WaitError<R, E>>,
+        endpoint: &str,
     ) -> Self {
         match result {
             Ok(waited) => Self {
@@ -164,17 +180,38 @@ impl WaitReport {
                 waiter: waiter.to_owned(),
                 outcome: Outcome::of_reason(error.reason()),
                 attempts: error.attempts(),
-                reason: Some(error.to_string()),
+                reason: Some(reason_text(error.reason(), error.to_string(), endpoint)),
                 matched: None,
                 last_response: error.last_response().map_or(Value::Null, response_json),
             },
         }
     }
 
+    /// A wait stopped by a signal: what it had seen so far.
+    pub(crate) fn interrupted(
+        waiter: &str,
+        attempts: u32,
+        last_response: Option<Value>,
+        signal: Signal,
+    ) -> Self {
+        Self {
+            waiter: waiter.to_owned(),
+            outcome: Outcome::Interrupted,
+            attempts,
+            reason: Some(format!(
+                "Waiter {waiter} interrupted by {} after {}",
+                signal.name(),
+                plural(attempts, "attempt")
+            )),
+            matched: None,
+            last_response: last_response.unwrap_or(Value::Null),
+        }
+    }
+
     pub(crate) fn print(&self, format: OutputFormat) {
         match format {
             OutputFormat::Json => stdout_line(&self.to_json().to_string()),
-            OutputFormat::Text => stdout_line(&self.text_line()),
+            OutputFormat::Text => stdout_text(&self.text_line()),
         }
     }
 
@@ -191,11 +228,10 @@ impl WaitReport {
     fn text_line(&self) -> String {
         let attempts = plural(self.attempts, "attempt");
         match (&self.reason, &self.matched) {
-            (Some(reason), _) => format!(
-                "{}: {} ({attempts})",
-                self.outcome.as_str(),
-                single_line(reason)
-            ),
+            (Some(reason), _) if self.outcome == Outcome::Interrupted => {
+                format!("interrupted: {reason}")
+            }
+            (Some(reason), _) => format!("{}: {reason} ({attempts})", self.outcome.as_str()),
             (None, Some(matched)) => format!(
                 "success: Waiter {} succeeded after {attempts}: {matched}",
                 self.waiter
@@ -228,12 +264,44 @@ pub(crate) struct JobReport {
     reason: Option<String>,
 }
 
+/// What the waits of one job have seen so far, kept while they run so that an
+/// interrupted job can still be reported.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Seen {
+    /// The waiter of the last attempt.
+    pub(crate) waiter: Option<String>,
+    /// Calls made, over every phase.
+    pub(crate) attempts: u32,
+    pub(crate) status: Option<String>,
+    pub(crate) status_reason: Option<String>,
+    pub(crate) exit_code: Option<i32>,
+}
+
+impl Seen {
+    /// Takes in one attempt of one of the job's waiters.
+    pub(crate) fn attempt(
+        &mut self,
+        waiter: &str,
+        response: &Result<DescribeJobsResponse, DescribeJobsSdkError>,
+        job_id: &str,
+    ) {
+        self.attempts = self.attempts.saturating_add(1);
+        self.waiter = Some(waiter.to_owned());
+        if let Some(job) = response.as_ref().ok().and_then(|r| find_job(r, job_id)) {
+            self.status = job.status().map(|s| s.as_str().to_owned());
+            self.status_reason = job.status_reason().map(str::to_owned);
+            self.exit_code = exit_code(job);
+        }
+    }
+}
+
 impl JobReport {
     pub(crate) fn new(
         job_id: &str,
         result: &Result<JobDetail, JobWaitError>,
         waiter: Option<String>,
         attempts: u32,
+        endpoint: &str,
     ) -> Self {
         let mut report = Self {
             job_id: job_id.to_owned(),
@@ -252,7 +320,12 @@ impl JobReport {
             }
             Err(error) => error,
         };
-        report.reason = Some(error.to_string());
+        report.reason = Some(match error {
+            JobWaitError::Wait { source, .. } => {
+                reason_text(source.reason(), error.to_string(), endpoint)
+            }
+            _ => error.to_string(),
+        });
         match error {
             JobWaitError::JobFailed {
                 status_reason,
@@ -287,6 +360,47 @@ impl JobReport {
         report
     }
 
+    /// A job whose wait was stopped by a signal: its last seen status, if any.
+    pub(crate) fn interrupted(job_id: &str, seen: Seen, signal: Signal) -> Self {
+        let attempts = plural(seen.attempts, "attempt");
+        let reason = match &seen.status {
+            Some(status) => format!(
+                "waiting for Batch job {job_id} interrupted by {} after {attempts}; last seen {status}",
+                signal.name()
+            ),
+            None => format!(
+                "waiting for Batch job {job_id} interrupted by {} after {attempts}",
+                signal.name()
+            ),
+        };
+        Self {
+            job_id: job_id.to_owned(),
+            outcome: Outcome::Interrupted,
+            status: seen.status,
+            status_reason: seen.status_reason,
+            exit_code: seen.exit_code,
+            waiter: seen.waiter,
+            attempts: seen.attempts,
+            reason: Some(reason),
+        }
+    }
+
+    /// A job whose wait ended without a result (a tracker that failed to report it).
+    pub(crate) fn without_result(job_id: &str, seen: Seen) -> Self {
+        Self {
+            job_id: job_id.to_owned(),
+            outcome: Outcome::Error,
+            reason: Some(format!(
+                "the wait for Batch job {job_id} ended without a result"
+            )),
+            status: seen.status,
+            status_reason: seen.status_reason,
+            exit_code: seen.exit_code,
+            waiter: seen.waiter,
+            attempts: seen.attempts,
+        }
+    }
+
     fn describe(&mut self, job: &JobDetail) {
         self.status = job.status().map(|s| s.as_str().to_owned());
         self.status_reason = job.status_reason().map(str::to_owned);
@@ -309,7 +423,7 @@ impl JobReport {
     fn text_line(&self) -> String {
         let outcome = self.outcome.as_str();
         if let Some(reason) = &self.reason {
-            return format!("{outcome}: {}", single_line(reason));
+            return format!("{outcome}: {reason}");
         }
         let mut line = format!(
             "{outcome}: Batch job {} {}",
@@ -342,7 +456,7 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat) {
         }
         OutputFormat::Text => {
             for report in reports {
-                stdout_line(&report.text_line());
+                stdout_text(&report.text_line());
             }
         }
     }
@@ -376,6 +490,7 @@ mod tests {
         assert_eq!(of(&[Success, Timeout]), Timeout);
         assert_eq!(of(&[Timeout, Error, Success]), Error);
         assert_eq!(of(&[Error, Failure, Timeout]), Failure);
+        assert_eq!(of(&[Failure, Interrupted, Success]), Interrupted);
         assert_eq!(of(&[]), Success);
     }
 
@@ -386,5 +501,7 @@ mod tests {
         assert_eq!(Outcome::MaxAttempts.exit() as u8, 3);
         assert_eq!(Outcome::Timeout.exit() as u8, 3);
         assert_eq!(Outcome::Error.exit() as u8, 4);
+        assert_eq!(Signal::Interrupt.exit() as u8, 130);
+        assert_eq!(Signal::Terminate.exit() as u8, 143);
     }
 }

@@ -100,7 +100,8 @@ async fn get_faults(State(app): State<Arc<App>>) -> Response {
     ok(&app, &json!({ "latencyMillis": latency, "rules": rules }))
 }
 
-/// `{"kind": "throttle" | "serverError" | "dropConnection", "operation"?: "DescribeJobs",`
+/// `{"kind": "throttle" | "serverError" | "dropConnection" | "neverAnswer" | "endlessBody",`
+/// `"operation"?: "DescribeJobs",`
 /// plus exactly one of `"next": n`, `"everyNth": n`, `"probability": p` (with optional
 /// `"seed"`), `"forMillis": ms`, `"always": true`}.
 #[derive(Deserialize)]
@@ -122,9 +123,12 @@ impl FaultRuleRequest {
             "throttle" => FaultKind::Throttle,
             "serverError" => FaultKind::ServerError,
             "dropConnection" => FaultKind::DropConnection,
+            "neverAnswer" => FaultKind::NeverAnswer,
+            "endlessBody" => FaultKind::EndlessBody,
             other => {
                 return Err(format!(
-                    "unknown fault kind `{other}`; expected throttle, serverError or dropConnection"
+                    "unknown fault kind `{other}`; expected throttle, serverError, \
+                     dropConnection, neverAnswer or endlessBody"
                 ));
             }
         };

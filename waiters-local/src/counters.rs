@@ -14,7 +14,8 @@ pub struct OperationCounters {
     pub throttled: u64,
     /// Requests answered with an injected 500 `ServerException`.
     pub server_errors: u64,
-    /// Requests whose connection was closed without a response.
+    /// Requests whose connection was closed without a response, or left without one
+    /// (`neverAnswer`), or answered with a body that never ends (`endlessBody`).
     pub dropped_connections: u64,
 }
 
@@ -158,7 +159,9 @@ impl CounterSet {
         let counter = match kind {
             FaultKind::Throttle => &slot.throttled,
             FaultKind::ServerError => &slot.server_errors,
-            FaultKind::DropConnection => &slot.dropped_connections,
+            FaultKind::DropConnection | FaultKind::NeverAnswer | FaultKind::EndlessBody => {
+                &slot.dropped_connections
+            }
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }

@@ -22,15 +22,24 @@ pub enum FaultKind {
     /// The TCP connection is closed without any response; the SDK sees a dispatch
     /// (I/O) failure.
     DropConnection,
+    /// The request is read and never answered; the connection stays open. Clients need
+    /// a timeout of their own.
+    NeverAnswer,
+    /// HTTP 200 with a JSON body that never ends (a `statusReason` of unbounded length,
+    /// sent as fast as the client reads). Clients need a bound on what they read.
+    EndlessBody,
 }
 
 impl FaultKind {
-    /// A stable lower-camel-case name: `throttle`, `serverError`, `dropConnection`.
+    /// A stable lower-camel-case name: `throttle`, `serverError`, `dropConnection`,
+    /// `neverAnswer`, `endlessBody`.
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::Throttle => "throttle",
             FaultKind::ServerError => "serverError",
             FaultKind::DropConnection => "dropConnection",
+            FaultKind::NeverAnswer => "neverAnswer",
+            FaultKind::EndlessBody => "endlessBody",
         }
     }
 }
@@ -261,6 +270,16 @@ impl Faults {
     /// Closes connections without responding for `window` of server time.
     pub fn drop_connections_for(&self, window: Duration) {
         self.add_infallible(FaultKind::DropConnection, FaultSchedule::For(window));
+    }
+
+    /// Leaves the next `n` requests unanswered, their connections open.
+    pub fn never_answer_next(&self, n: u64) {
+        self.add_infallible(FaultKind::NeverAnswer, FaultSchedule::Next(n));
+    }
+
+    /// Answers the next `n` requests with a 200 whose body never ends.
+    pub fn endless_body_next(&self, n: u64) {
+        self.add_infallible(FaultKind::EndlessBody, FaultSchedule::Next(n));
     }
 
     fn add_infallible(&self, kind: FaultKind, schedule: FaultSchedule) {

@@ -5,7 +5,7 @@
 //! `SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING → SUCCEEDED | FAILED` on a
 //! schedule chosen per job; compute environments and job queues are `CREATING`, then
 //! `VALID` (or `INVALID` on request); faults (throttling, 5xx, dropped connections,
-//! latency) can be injected at run time.
+//! requests never answered, endless bodies, latency) can be injected at run time.
 //!
 //! # Operations
 //!
@@ -93,7 +93,8 @@
 //! # Faults
 //!
 //! [`LocalBatch::faults`] returns a [`Faults`] handle: [`FaultRule`]s of a
-//! [`FaultKind`] (429 throttle, 500 server error, dropped connection) with a
+//! [`FaultKind`] (429 throttle, 500 server error, dropped connection, a request never
+//! answered, a 200 whose body never ends) with a
 //! [`FaultSchedule`] (next N requests, every Nth, a seeded probability, a time window,
 //! always), optionally for one [`Operation`], plus a per-request latency. Counters per
 //! operation (requests, and each kind of fault served) are read with
@@ -107,7 +108,7 @@
 //! | `GET /_local/counters` | counters per operation |
 //! | `DELETE /_local/counters` | reset counters |
 //! | `GET /_local/faults` | active rules and latency |
-//! | `POST /_local/faults` | add a rule: `{"kind": "throttle"\|"serverError"\|"dropConnection", "operation": "DescribeJobs"?, ` one of `"next": n`, `"everyNth": n`, `"probability": p, "seed": s`, `"forMillis": ms`, `"always": true}` |
+//! | `POST /_local/faults` | add a rule: `{"kind": "throttle"\|"serverError"\|"dropConnection"\|"neverAnswer"\|"endlessBody", "operation": "DescribeJobs"?, ` one of `"next": n`, `"everyNth": n`, `"probability": p, "seed": s`, `"forMillis": ms`, `"always": true}` |
 //! | `DELETE /_local/faults` | remove every rule and the latency |
 //! | `PUT /_local/latency` | `{"millis": ms}` |
 //! | `POST /_local/clock/advance` | `{"millis": ms}` |
@@ -160,6 +161,7 @@ mod app;
 mod clock;
 mod counters;
 mod faults;
+mod hostile;
 mod ids;
 mod jobs;
 mod operation;

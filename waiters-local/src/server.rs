@@ -365,6 +365,14 @@ async fn batch_request(app: &App, operation: Operation, body: Body) -> Response 
             response.extensions_mut().insert(DropConnection);
             return response;
         }
+        Some(FaultKind::NeverAnswer) => {
+            debug!(%operation, "never answering (injected)");
+            return crate::hostile::never_answer().await;
+        }
+        Some(FaultKind::EndlessBody) => {
+            debug!(%operation, "sending an endless body (injected)");
+            return crate::hostile::endless_body(&request_id);
+        }
         Some(FaultKind::Throttle) => Err(ApiError::Throttled),
         Some(FaultKind::ServerError) => Err(ApiError::InjectedServerError),
         None => body.and_then(|body| crate::api::handle(app, operation, &body)),

@@ -275,7 +275,8 @@ fn expand(input: MacroInput) -> proc_macro2::TokenStream {
 }
 
 /// Reads the model at `relative` (to the calling crate's `CARGO_MANIFEST_DIR`): its text
-/// and absolute path.
+/// and absolute path. Only a regular file of at most
+/// [`MAX_MODEL_BYTES`](waiters_model::limits::MAX_MODEL_BYTES) is read.
 fn read_model(relative: &str) -> Result<(String, String), String> {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").ok_or_else(|| {
         "CARGO_MANIFEST_DIR is not set, so a model path cannot be resolved (build with cargo, \
@@ -283,7 +284,9 @@ fn read_model(relative: &str) -> Result<(String, String), String> {
             .to_owned()
     })?;
     let absolute = Path::new(&manifest_dir).join(relative);
-    let text = std::fs::read_to_string(&absolute).map_err(|e| {
+    // Only a regular file, at most 4 MiB: a directory, a FIFO or a device is refused
+    // without blocking the build.
+    let text = waiters_model::read_model_file(&absolute).map_err(|e| {
         format!(
             "cannot read the waiter model `{relative}` (paths are relative to the crate's \
              directory, CARGO_MANIFEST_DIR): {e}"

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::limits::escape_unsafe;
 use serde_json::Value;
 
 /// A location inside a waiter model document, written the way people read it:
@@ -88,19 +89,19 @@ pub enum ProblemKind {
         found: String,
     },
     /// `matcher` names no known matcher.
-    #[error("unknown matcher \"{found}\" (expected path, pathAll, pathAny, status or error)")]
+    #[error("unknown matcher \"{}\" (expected path, pathAll, pathAny, status or error)", escape_unsafe(.found))]
     UnknownMatcher {
         /// The matcher found.
         found: String,
     },
     /// `state` names no known acceptor state.
-    #[error("unknown state \"{found}\" (expected success, failure or retry)")]
+    #[error("unknown state \"{}\" (expected success, failure or retry)", escape_unsafe(.found))]
     UnknownState {
         /// The state found.
         found: String,
     },
     /// `argument` is not valid JMESPath.
-    #[error("invalid JMESPath expression \"{expression}\" at column {column}: {reason}")]
+    #[error("invalid JMESPath expression \"{}\" at column {column}: {}", escape_unsafe(.expression), escape_unsafe(.reason))]
     InvalidExpression {
         /// The expression text.
         expression: String,
@@ -110,7 +111,7 @@ pub enum ProblemKind {
         reason: String,
     },
     /// `argument` calls a function JMESPath does not have.
-    #[error("JMESPath expression \"{expression}\" calls unknown function {function}()")]
+    #[error("JMESPath expression \"{}\" calls unknown function {}()", escape_unsafe(.expression), escape_unsafe(.function))]
     UnknownFunction {
         /// The expression text.
         expression: String,
@@ -136,7 +137,7 @@ pub enum ProblemKind {
         found: String,
     },
     /// A member the format does not have (often a typo of one it does).
-    #[error("unknown field \"{field}\" (expected one of: {expected})")]
+    #[error("unknown field \"{}\" (expected one of: {expected})", escape_unsafe(.field))]
     UnknownField {
         /// The member found.
         field: String,
@@ -150,7 +151,7 @@ pub enum ProblemKind {
     #[error("must not be empty")]
     Empty,
     /// The same key appears twice in one object, so one value would be silently lost.
-    #[error("duplicate key \"{key}\"")]
+    #[error("duplicate key \"{}\"", escape_unsafe(.key))]
     DuplicateKey {
         /// The repeated key.
         key: String,
@@ -159,6 +160,65 @@ pub enum ProblemKind {
     /// operation a client cannot call).
     #[error("{0}")]
     Unsupported(String),
+    /// The model text is larger than [`MAX_MODEL_BYTES`](crate::limits::MAX_MODEL_BYTES).
+    #[error("the model is {size} bytes; waiter models are limited to {limit} bytes")]
+    ModelTooLarge {
+        /// The size of the text.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// `argument` is longer than
+    /// [`MAX_EXPRESSION_BYTES`](crate::limits::MAX_EXPRESSION_BYTES).
+    #[error(
+        "JMESPath expression \"{}\" is {length} bytes long; the limit is {limit} bytes",
+        escape_unsafe(.start)
+    )]
+    ExpressionTooLong {
+        /// The beginning of the expression.
+        start: String,
+        /// Its length in bytes.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// `argument` nests deeper than
+    /// [`MAX_EXPRESSION_DEPTH`](crate::limits::MAX_EXPRESSION_DEPTH).
+    #[error(
+        "JMESPath expression \"{}\" nests {depth} levels deep; the limit is {limit} (see waiters_model::limits::expression_depth)",
+        escape_unsafe(.expression)
+    )]
+    ExpressionTooDeep {
+        /// The expression text (its first 80 characters and `…` when longer).
+        expression: String,
+        /// Its depth, as [`expression_depth`](crate::limits::expression_depth) measures it.
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An index or slice in `argument` is larger than
+    /// [`MAX_EXPRESSION_INTEGER`](crate::limits::MAX_EXPRESSION_INTEGER).
+    #[error(
+        "JMESPath expression \"{}\" has the integer {integer}; indexes and slices are limited to {limit}",
+        escape_unsafe(.expression)
+    )]
+    ExpressionIntegerTooLarge {
+        /// The expression text (its first 80 characters and `…` when longer).
+        expression: String,
+        /// The integer, as written.
+        integer: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A name has control characters (newlines, escapes, ...), which would let it change
+    /// the lines it is printed on.
+    #[error("{what} \"{}\" contains control characters", escape_unsafe(.value))]
+    ControlCharacters {
+        /// What the text is (`waiter name`).
+        what: &'static str,
+        /// The text.
+        value: String,
+    },
 }
 
 /// One problem, with the JSON path it is about.

@@ -16,7 +16,12 @@ pub struct Expression {
 
 impl Expression {
     /// Compiles `source`, checking both the syntax and that every function it calls exists.
+    ///
+    /// The text is first checked against the [limits](crate::limits) (length, nesting
+    /// depth, integer size), so that no expression that could overflow the stack of the
+    /// `jmespath` crate's recursive parser or interpreter reaches them.
     pub fn compile(source: &str) -> Result<Self, ProblemKind> {
+        crate::limits::check_expression(source)?;
         let compiled =
             DEFAULT_RUNTIME
                 .compile(source)

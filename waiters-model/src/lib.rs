@@ -32,6 +32,7 @@
 
 mod error;
 mod expression;
+pub mod limits;
 mod load;
 mod matcher;
 mod model;
@@ -39,6 +40,7 @@ mod suggest;
 
 pub use error::{JsonPath, ModelError, Problem, ProblemKind, describe_json};
 pub use expression::{Document, Expression};
+pub use limits::{ReadModelError, read_model_file};
 pub use matcher::{Observation, json_eq, python_str};
 pub use model::{
     Acceptor, AcceptorState, ErrorExpectation, Matcher, WaiterDefinition, WaiterModel,

@@ -20,6 +20,8 @@ const ACCEPTOR_FIELDS: &str = "matcher, argument, expected, state";
 impl WaiterModel {
     /// Loads a model from JSON text, reporting every problem at once.
     pub fn from_json_str(text: &str) -> Result<Self, ModelError> {
+        crate::limits::check_model_size(text)
+            .map_err(|kind| ModelError::single(crate::JsonPath::root(), kind))?;
         from_str(text)
     }
 
@@ -170,6 +172,12 @@ impl Checker {
             let path = waiters_path.key(name);
             if name.is_empty() {
                 self.report(path.clone(), ProblemKind::Empty);
+            }
+            if crate::limits::has_control_characters(name) {
+                self.report(
+                    path.clone(),
+                    crate::limits::control_characters("waiter name", name),
+                );
             }
             if let Some(definition) = self.waiter(&path, name, waiter) {
                 definitions.insert(name.clone(), definition);

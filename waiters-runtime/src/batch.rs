@@ -15,7 +15,8 @@ use crate::call::{BatchResponse, call};
 use crate::config::WaiterConfig;
 use crate::engine::{self, NoObserver, Observer, Waited};
 use crate::error::{
-    AcceptorMatch, ErrorClass, FailureReason, OperationError, UnknownWaiter, WaitError,
+    AcceptorMatch, ErrorClass, FailureReason, InvalidInput, OperationError, UnknownWaiter,
+    WaitError,
 };
 use crate::input::InputError;
 use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
@@ -23,6 +24,7 @@ use crate::operation::{BatchSdkError, DescribeJobsSdkError};
 use crate::poller::JobPoller;
 use crate::response::{DescribeJobsResponse, describe_jobs};
 use crate::typed::operations::{BatchInput, OPERATIONS};
+use waiters_model::limits::has_control_characters;
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
 /// timings, with a JobExists that keeps polling while the job is not yet visible.
@@ -194,6 +196,12 @@ impl BatchWaiters {
     where
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
+        if let Some(problem) = job_id_problem([job_id]) {
+            return Err(JobWaitError::Wait {
+                job_id: job_id.to_owned(),
+                source: Box::new(refused(JOB_PHASES[0], problem)),
+            });
+        }
         // All three waiters are looked up before any waiting, so a model without one of
         // them fails at once rather than after the first phases.
         let phase = |name: &str| {
@@ -351,6 +359,9 @@ impl BatchWaiter {
             )));
         }
         let job_ids: Vec<String> = job_ids.into_iter().map(Into::into).collect();
+        if let Some(problem) = job_id_problem(&job_ids) {
+            return Err(refused(self.definition.name(), problem));
+        }
         let explanations = self.explanations();
         let classify = |response: &Result<DescribeJobsResponse, DescribeJobsSdkError>| {
             self.classify(&explanations, response)
@@ -479,6 +490,28 @@ impl RawBody for BatchResponse {
 
     fn document(&self) -> &Document {
         &self.document
+    }
+}
+
+/// The first job id with control characters, if any: no job has one, and they would be
+/// echoed into logs and output.
+fn job_id_problem<S: AsRef<str>>(job_ids: impl IntoIterator<Item = S>) -> Option<InvalidInput> {
+    job_ids
+        .into_iter()
+        .find(|id| has_control_characters(id.as_ref()))
+        .map(|id| InvalidInput::ControlCharactersInJobId {
+            job_id: id.as_ref().to_owned(),
+        })
+}
+
+/// A wait refused before any call.
+fn refused(waiter: &str, problem: InvalidInput) -> BatchWaitError {
+    WaitError {
+        waiter: waiter.to_owned().into(),
+        reason: problem.into(),
+        attempts: 0,
+        elapsed: Duration::ZERO,
+        last_response: None,
     }
 }
 

@@ -19,6 +19,8 @@ use rand::{RngExt, SeedableRng};
 /// config.max_attempts = Some(10);
 /// config.max_wait = Some(Duration::from_secs(60));
 /// config.delay_strategy = DelayStrategy::airflow_jitter();
+/// config.call_timeout = Some(Duration::from_secs(20));
+/// config.connect_give_up = Some(Duration::from_secs(120));
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -37,10 +39,28 @@ pub struct WaiterConfig {
     pub transient_errors: TransientRetry,
     /// Where jitter draws its random numbers.
     pub random: RandomSource,
+    /// How long one call may take before it is abandoned and counted as a transient
+    /// timeout ([`DEFAULT_CALL_TIMEOUT`], botocore's read timeout, unless changed);
+    /// `None` lets a call run as long as it takes. The SDK's own retries run inside it.
+    pub call_timeout: Option<Duration>,
+    /// How long calls may go on failing without an answer (connection failures and
+    /// timeouts, in a row) before the wait gives up with
+    /// [`FailureReason::Unreachable`](crate::FailureReason::Unreachable)
+    /// ([`DEFAULT_CONNECT_GIVE_UP`] unless changed); measured from the start of the first
+    /// of those calls. `None` keeps retrying them until the attempt or time budget ends.
+    pub connect_give_up: Option<Duration>,
 }
 
+/// The default [`WaiterConfig::call_timeout`]: 60 s, botocore's read timeout.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default [`WaiterConfig::connect_give_up`]: a minute of calls without an answer.
+pub const DEFAULT_CONNECT_GIVE_UP: Duration = Duration::from_secs(60);
+
 impl WaiterConfig {
-    /// Fixed delay, the given attempt budget, no deadline, transient errors retried.
+    /// Fixed delay, the given attempt budget, no deadline, transient errors retried, each
+    /// call bounded by [`DEFAULT_CALL_TIMEOUT`], and [`DEFAULT_CONNECT_GIVE_UP`] for
+    /// calls that get no answer.
     pub fn new(delay: Duration, max_attempts: Option<u32>) -> Self {
         Self {
             delay,
@@ -49,10 +69,13 @@ impl WaiterConfig {
             delay_strategy: DelayStrategy::Fixed,
             transient_errors: TransientRetry::default(),
             random: RandomSource::default(),
+            call_timeout: Some(DEFAULT_CALL_TIMEOUT),
+            connect_give_up: Some(DEFAULT_CONNECT_GIVE_UP),
         }
     }
 
-    /// The same pacing as botocore: fixed delay, and every unmatched error ends the wait.
+    /// The same pacing as botocore: fixed delay, and every unmatched error ends the wait
+    /// (a call that times out after [`DEFAULT_CALL_TIMEOUT`] too).
     pub fn botocore(delay: Duration, max_attempts: u32) -> Self {
         Self {
             transient_errors: TransientRetry::Disabled,

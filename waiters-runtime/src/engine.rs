@@ -121,6 +121,12 @@ where
 /// - A `success` match returns; a `failure` match fails; a `retry` match or an unmatched
 ///   output polls again; an unmatched error fails at once unless it is transient and
 ///   `config.transient_errors` retries it.
+/// - Each call is bounded by `config.call_timeout`; one that runs longer is abandoned and
+///   counts as a transient timeout ([`OperationError::call_timed_out`]).
+/// - Calls that get no answer (connection failures and timeouts) are retried after the
+///   transient backoff alone, not the waiter's delay, and end the wait with
+///   [`FailureReason::Unreachable`] once they have gone on in a row for
+///   `config.connect_give_up`.
 /// - The attempt budget and the `max_wait` deadline end the wait with the last response.
 ///
 /// Dropping the returned future cancels the wait: no further calls are made.
@@ -145,6 +151,8 @@ where
     let mut attempts = 0u32;
     let mut previously_accepted: Option<AcceptorMatch> = None;
     let mut consecutive_transient = 0u32;
+    // When the current run of calls without an answer started, and how many it has.
+    let mut unanswered: Option<(Instant, u32)> = None;
     let mut last_response: Option<Result<O, E>> = None;
 
     let fail = |reason: FailureReason, attempts: u32, last_response: Option<Result<O, E>>| {
@@ -159,15 +167,10 @@ where
     };
 
     loop {
-        // No call starts at or after the deadline, and none runs past it.
-        let response = match deadline {
-            Some(deadline) if Instant::now() >= deadline => None,
-            Some(deadline) => tokio::time::timeout_at(deadline, operation.call())
-                .await
-                .ok(),
-            None => Some(operation.call().await),
-        };
-        let Some(response) = response else {
+        // No call starts at or after the deadline, and none runs past it or past its
+        // own timeout.
+        let call_started = Instant::now();
+        if deadline.is_some_and(|deadline| call_started >= deadline) {
             return Err(fail(
                 max_wait_exceeded(
                     config,
@@ -178,11 +181,52 @@ where
                 attempts,
                 last_response,
             ));
+        }
+        let call_deadline = config
+            .call_timeout
+            .and_then(|timeout| call_started.checked_add(timeout));
+        let limit = match (deadline, call_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let finished = match limit {
+            Some(limit) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
+            None => Some(operation.call().await),
+        };
+        let response = match finished {
+            Some(response) => response,
+            // The deadline came first (or at the same time).
+            None if deadline.is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) => {
+                return Err(fail(
+                    max_wait_exceeded(
+                        config,
+                        previously_accepted,
+                        last_response.as_ref(),
+                        consecutive_transient,
+                    ),
+                    attempts,
+                    last_response,
+                ));
+            }
+            None => {
+                let timeout = config.call_timeout.unwrap_or_default();
+                tracing::debug!(waiter = %waiter, ?timeout, "call abandoned after its timeout");
+                match E::call_timed_out(timeout) {
+                    Some(error) => Err(error),
+                    None => {
+                        return Err(fail(
+                            FailureReason::CallTimedOut { timeout },
+                            attempts.saturating_add(1),
+                            last_response,
+                        ));
+                    }
+                }
+            }
         };
         attempts = attempts.saturating_add(1);
         let matched = classify(&response);
 
-        let verdict = match (&matched, &response) {
+        let mut verdict = match (&matched, &response) {
             (Some(m), _) => match m.state {
                 AcceptorState::Success => Verdict::Success(m.clone()),
                 AcceptorState::Failure => Verdict::Failure(FailureReason::TerminalFailure {
@@ -198,6 +242,7 @@ where
                     .backoff(consecutive_transient + 1)
                     .filter(|_| class.is_transient())
                 {
+                    Some(backoff) if no_answer(class) => Verdict::Unanswered { backoff },
                     Some(backoff) => Verdict::Poll {
                         backoff: Some(backoff),
                     },
@@ -208,14 +253,35 @@ where
         if let Some(m) = &matched {
             previously_accepted = Some(m.clone());
         }
+        if let (Verdict::Unanswered { .. }, Err(error)) = (&verdict, &response) {
+            let (since, failures) = unanswered.get_or_insert((call_started, 0));
+            *failures = failures.saturating_add(1);
+            let duration = since.elapsed();
+            if config
+                .connect_give_up
+                .is_some_and(|give_up| duration >= give_up)
+            {
+                verdict = Verdict::Failure(FailureReason::Unreachable {
+                    failures: *failures,
+                    duration,
+                    last_error: error.describe(),
+                });
+            }
+        } else {
+            unanswered = None;
+        }
 
         let elapsed = started.elapsed();
         let next_poll = match verdict {
-            Verdict::Poll { backoff } if max_attempts.is_none_or(|max| attempts < max) => {
+            _ if max_attempts.is_some_and(|max| attempts >= max) => None,
+            // Nothing answered: the backoff alone, not the waiter's delay (which can be
+            // minutes), so that an endpoint that comes back is found soon.
+            Verdict::Unanswered { backoff } => Some(backoff),
+            Verdict::Poll { backoff } => {
                 let sleep = config.sleep_after(attempts);
                 Some(backoff.map_or(sleep, |b| sleep.max(b)))
             }
-            _ => None,
+            Verdict::Success(_) | Verdict::Failure(_) => None,
         };
         tracing::debug!(
             waiter = %waiter,
@@ -235,7 +301,7 @@ where
             elapsed,
         });
 
-        let backoff = match verdict {
+        let transient = match verdict {
             Verdict::Success(acceptor) => {
                 return Ok(Waited {
                     response,
@@ -245,9 +311,10 @@ where
                 });
             }
             Verdict::Failure(reason) => return Err(fail(reason, attempts, Some(response))),
-            Verdict::Poll { backoff } => backoff,
+            Verdict::Poll { backoff } => backoff.is_some(),
+            Verdict::Unanswered { .. } => true,
         };
-        consecutive_transient = if backoff.is_some() {
+        consecutive_transient = if transient {
             consecutive_transient + 1
         } else {
             0
@@ -288,6 +355,11 @@ where
     }
 }
 
+/// Failures without an answer from the service: the endpoint may be unreachable.
+fn no_answer(class: ErrorClass<'_>) -> bool {
+    matches!(class, ErrorClass::Timeout | ErrorClass::Connection)
+}
+
 /// What one response means for the wait.
 enum Verdict {
     Success(AcceptorMatch),
@@ -295,6 +367,10 @@ enum Verdict {
     /// Poll again; `backoff` is the shortest sleep after a transient error.
     Poll {
         backoff: Option<Duration>,
+    },
+    /// A call got no answer (connection failure, timeout): poll again after `backoff`.
+    Unanswered {
+        backoff: Duration,
     },
 }
 
@@ -313,10 +389,14 @@ fn max_wait_exceeded<O, E: OperationError>(
 
 fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> FailureReason {
     match class {
-        ErrorClass::Service { code, message, .. } => FailureReason::ServiceError {
-            code: code.unwrap_or("Unknown").to_owned(),
-            message: message.unwrap_or("Unknown").to_owned(),
-        },
+        ErrorClass::Service {
+            code,
+            message,
+            status,
+        } => {
+            let (code, message) = code_and_message(code, message, status);
+            FailureReason::ServiceError { code, message }
+        }
         ErrorClass::Timeout | ErrorClass::Connection | ErrorClass::Other => {
             FailureReason::RequestFailed {
                 message: error.describe(),
@@ -335,11 +415,34 @@ fn transient_text<O, E: OperationError>(
     }
     let error = response?.as_ref().err()?;
     Some(match error.class() {
-        ErrorClass::Service { code, message, .. } => format!(
-            "An error occurred ({}): {}",
-            code.unwrap_or("Unknown"),
-            message.unwrap_or("Unknown")
-        ),
+        ErrorClass::Service {
+            code,
+            message,
+            status,
+        } => {
+            let (code, message) = code_and_message(code, message, status);
+            FailureReason::ServiceError { code, message }.to_string()
+        }
         _ => error.describe(),
     })
+}
+
+/// A service error's code and message for botocore's reason text. Without a code the
+/// HTTP status stands in, as in botocore (`An error occurred (403): ...`).
+fn code_and_message(
+    code: Option<&str>,
+    message: Option<&str>,
+    status: Option<u16>,
+) -> (String, String) {
+    let code = match (code, status) {
+        (Some(code), _) => code.to_owned(),
+        (None, Some(status)) => status.to_string(),
+        (None, None) => "Unknown".to_owned(),
+    };
+    let message = match (message, status) {
+        (Some(message), _) => message.to_owned(),
+        (None, Some(status)) => format!("the HTTP {status} response has no error message"),
+        (None, None) => "the response has no error message".to_owned(),
+    };
+    (code, message)
 }

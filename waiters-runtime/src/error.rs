@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use waiters_model::AcceptorState;
+use waiters_model::limits::escape_unsafe;
 
 /// An acceptor that matched a response.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +50,8 @@ pub enum FailureReason {
         last_error: Option<String>,
     },
     /// The service answered with an error that no acceptor matched and that is not transient.
-    #[error("An error occurred ({code}): {message}")]
+    /// Control characters in the service's text are shown escaped.
+    #[error("An error occurred ({}): {}", escape_unsafe(.code), escape_unsafe(.message))]
     ServiceError {
         /// The error code (`Unknown` when the service sent none).
         code: String,
@@ -57,12 +59,59 @@ pub enum FailureReason {
         message: String,
     },
     /// The request failed without a service answer, for a reason that retrying would not fix
-    /// (for example missing credentials).
-    #[error("Request failed: {message}")]
+    /// (for example missing credentials, or a response that is not the operation's).
+    #[error("Request failed: {}", escape_unsafe(.message))]
     RequestFailed {
         /// What the client reported.
         message: String,
     },
+    /// Calls went on failing without an answer (connection failures, call timeouts) for
+    /// [`WaiterConfig::connect_give_up`](crate::WaiterConfig::connect_give_up).
+    #[error(
+        "Gave up after {failures} calls in a row without an answer over {}: {}",
+        seconds(.duration), escape_unsafe(.last_error)
+    )]
+    Unreachable {
+        /// The calls that failed in a row.
+        failures: u32,
+        /// From the start of the first of them to the end of the last.
+        duration: Duration,
+        /// The last failure.
+        last_error: String,
+    },
+    /// A call ran longer than [`WaiterConfig::call_timeout`](crate::WaiterConfig::call_timeout)
+    /// and the operation's error type cannot express a timeout
+    /// ([`OperationError::call_timed_out`] returns `None`), so the wait ends.
+    #[error("Call timed out: no answer within {}", seconds(.timeout))]
+    CallTimedOut {
+        /// The call timeout.
+        timeout: Duration,
+    },
+    /// The wait was not started: an input is unusable (a job id with control characters).
+    #[error("{0}")]
+    InvalidInput(#[from] InvalidInput),
+}
+
+/// An input refused before any call is made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// A job id has control characters (newlines, escapes, ...): no job has such an id,
+    /// and printing it could forge output lines.
+    #[error("job id \"{}\" contains control characters", escape_unsafe(.job_id))]
+    ControlCharactersInJobId {
+        /// The job id as given.
+        job_id: String,
+    },
+}
+
+/// A duration for messages: `60s`, `61.5s`, `250ms`.
+fn seconds(duration: &Duration) -> String {
+    if *duration < Duration::from_secs(1) {
+        return format!("{duration:?}");
+    }
+    let text = format!("{:.1}", duration.as_secs_f64());
+    format!("{}s", text.strip_suffix(".0").unwrap_or(&text))
 }
 
 fn previously(acceptor: &Option<AcceptorMatch>) -> String {
@@ -115,7 +164,7 @@ impl<O, E> WaitError<O, E> {
                 previously_accepted,
                 ..
             } => previously_accepted.as_ref(),
-            FailureReason::ServiceError { .. } | FailureReason::RequestFailed { .. } => None,
+            _ => None,
         }
     }
 
@@ -171,7 +220,9 @@ where
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match (&self.reason, &self.last_response) {
             (
-                FailureReason::ServiceError { .. } | FailureReason::RequestFailed { .. },
+                FailureReason::ServiceError { .. }
+                | FailureReason::RequestFailed { .. }
+                | FailureReason::Unreachable { .. },
                 Some(Err(e)),
             ) => Some(e),
             _ => None,
@@ -241,11 +292,24 @@ pub trait OperationError {
 
     /// A one-line description for reasons and logs.
     fn describe(&self) -> String;
+
+    /// The error for a call the engine abandoned after
+    /// [`WaiterConfig::call_timeout`](crate::WaiterConfig::call_timeout); it should be
+    /// of class [`ErrorClass::Timeout`], so that it is retried like any timeout. The
+    /// default, `None`, ends the wait with [`FailureReason::CallTimedOut`] instead.
+    fn call_timed_out(timeout: Duration) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = timeout;
+        None
+    }
 }
 
-/// A waiter name that the model does not define.
+/// A waiter name that the model does not define. (Models refuse names with control
+/// characters, so such a name is never found; it is shown escaped.)
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Waiter does not exist: {name} (known waiters: {})", .known.join(", "))]
+#[error("Waiter does not exist: {} (known waiters: {})", escape_unsafe(.name), .known.join(", "))]
 pub struct UnknownWaiter {
     /// The name asked for.
     pub name: String,

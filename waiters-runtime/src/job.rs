@@ -7,7 +7,10 @@ use std::time::Duration;
 use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::{JobDetail, JobStatus};
 
-use crate::config::{DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter};
+use crate::config::{
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayStrategy, RandomSource, TransientRetry,
+    WaiterConfig, add_jitter,
+};
 use crate::engine::{Attempt, Observer, Waited};
 use crate::error::{FailureReason, UnknownWaiter, WaitError};
 use crate::operation::DescribeJobsSdkError;
@@ -127,6 +130,8 @@ impl PhaseRun<'_> {
         config.max_attempts = options.max_attempts;
         config.transient_errors = options.transient_errors;
         config.random = options.random.clone();
+        config.call_timeout = options.call_timeout;
+        config.connect_give_up = options.connect_give_up;
         if let Some(max_wait) = options.max_wait {
             config.max_wait = Some(max_wait.saturating_sub(self.started.elapsed()));
         }
@@ -168,6 +173,10 @@ pub struct JobWaitOptions {
     pub transient_errors: TransientRetry,
     /// Where the jitter comes from.
     pub random: RandomSource,
+    /// Each phase's [`WaiterConfig::call_timeout`].
+    pub call_timeout: Option<Duration>,
+    /// Each phase's [`WaiterConfig::connect_give_up`].
+    pub connect_give_up: Option<Duration>,
     /// A shared poller for the DescribeJobs calls of every phase (see
     /// [`JobPoller`](crate::JobPoller)); `None` calls for this job alone.
     pub poller: Option<JobPoller>,
@@ -182,6 +191,8 @@ impl Default for JobWaitOptions {
             phase_delay: DelayStrategy::airflow_jitter(),
             transient_errors: TransientRetry::default(),
             random: RandomSource::default(),
+            call_timeout: Some(DEFAULT_CALL_TIMEOUT),
+            connect_give_up: Some(DEFAULT_CONNECT_GIVE_UP),
             poller: None,
         }
     }

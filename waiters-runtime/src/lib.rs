@@ -45,12 +45,12 @@ pub use batch::{
 };
 pub use call::BatchResponse;
 pub use config::{
-    DelayInput, DelayStrategy, RandomSource, TransientRetry, WaiterConfig, add_jitter,
-    exponential_delay,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayInput, DelayStrategy, RandomSource,
+    TransientRetry, WaiterConfig, add_jitter, exponential_delay,
 };
 pub use engine::{Attempt, Call, NoObserver, Observer, Waited};
 pub use error::{
-    AcceptorMatch, ErrorClass, FailureReason, OperationError, THROTTLING_ERROR_CODES,
+    AcceptorMatch, ErrorClass, FailureReason, InvalidInput, OperationError, THROTTLING_ERROR_CODES,
     UnknownWaiter, WaitError,
 };
 pub use input::InputError;
@@ -58,6 +58,7 @@ pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_st
 pub use operation::{BatchSdkError, DescribeJobsSdkError};
 pub use poller::{JobPoller, PollerStats};
 pub use response::DescribeJobsResponse;
+pub use sdk::{CallTimeout, MAX_RESPONSE_BYTES, ResponseTooLarge};
 pub use typed::operations::{BatchInput, BatchOutput};
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.

@@ -144,7 +144,7 @@ impl JobPoller {
     /// Makes events feed this poller: due calls are answered from the known job states,
     /// every waited job is still polled once per `reconcile_every`, and each event wakes
     /// the waits on its job at once. An
-    /// [`EventSource`](crate::events::EventSource) turns this on; `None` turns it off
+    /// `events::EventSource` (feature `events`) turns this on; `None` turns it off
     /// (polling as usual, as when the queue went away).
     pub fn set_events(&self, reconcile_every: Option<Duration>) {
         let mut state = self.lock();
