@@ -1,11 +1,12 @@
-//! The state every request shares: clock, jobs, default schedule, faults and counters. It
-//! has a module of its own so that the server, the Batch operations and the admin routes
-//! use it without importing each other.
+//! The state every request shares: clock, jobs, default schedule, faults, counters and
+//! the event state. It has a module of its own so that the server, the Batch operations
+//! and the admin routes use it without importing each other.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::clock::ServerClock;
 use crate::counters::CounterSet;
+use crate::events::{EventFaults, EventState};
 use crate::faults::Faults;
 use crate::jobs::JobStore;
 use crate::profile::JobProfile;
@@ -18,6 +19,8 @@ pub(crate) struct App {
     default_profile: Mutex<JobProfile>,
     pub(crate) faults: Faults,
     pub(crate) counters: CounterSet,
+    /// Job state events: what wakes the publisher, event faults and counters.
+    pub(crate) events: EventState,
 }
 
 impl App {
@@ -29,6 +32,7 @@ impl App {
     ) -> Self {
         Self {
             faults: Faults::new(Arc::clone(&clock)),
+            events: EventState::new(EventFaults::new(Arc::clone(&clock))),
             clock,
             jobs: Mutex::new(jobs),
             default_profile: Mutex::new(default_profile),
