@@ -114,6 +114,9 @@ pub(crate) enum Command {
     )]
     Local(LocalArgs),
     /// Set up (or tear down) the SQS queue and EventBridge rule for event-driven waits.
+    #[command(
+        after_help = "Exit codes: 0 done, 2 bad option or name, or no region, 4 a call to SQS or EventBridge failed."
+    )]
     Events(crate::events_command::EventsArgs),
 }
 
