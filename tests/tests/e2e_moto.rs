@@ -358,3 +358,326 @@ async fn moto_airflow_batch_model_at_run_time() {
         "SUCCEEDED"
     );
 }
+
+// Batch job state events: `waiters events setup` against moto's SQS and EventBridge, and
+// the local endpoint publishing its jobs' changes there.
+
+mod events {
+    use std::collections::BTreeSet;
+    use std::time::{Duration, Instant};
+
+    use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+    use serde_json::{Value, json};
+    use waiters_cli::events::{
+        EventsClients, RemovalStatus, SetupOptions, SetupStatus, TeardownOptions, setup, teardown,
+    };
+    use waiters_local::{JobProfile, LocalBatch};
+
+    use super::endpoint;
+
+    /// A queue name of this run, so a run that failed half-way leaves nothing in the
+    /// way of the next one on the same moto.
+    fn unique(name: &str) -> String {
+        format!("{name}-{}", std::process::id())
+    }
+
+    fn clients() -> EventsClients {
+        let http = || aws_smithy_http_client::Builder::new().build_http();
+        let sqs = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
+            .endpoint_url(endpoint())
+            .http_client(http())
+            .build();
+        let eventbridge = aws_sdk_eventbridge::Config::builder()
+            .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+            .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_eventbridge::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
+            .endpoint_url(endpoint())
+            .http_client(http())
+            .build();
+        EventsClients::new(
+            aws_sdk_sqs::Client::from_conf(sqs),
+            aws_sdk_eventbridge::Client::from_conf(eventbridge),
+        )
+    }
+
+    /// A Batch-shaped event, published as the test (moto accepts `aws.*` sources).
+    async fn publish(clients: &EventsClients, detail_type: &str, detail: &Value) {
+        let output = clients
+            .eventbridge
+            .put_events()
+            .entries(
+                PutEventsRequestEntry::builder()
+                    .source("aws.batch")
+                    .detail_type(detail_type)
+                    .resources("arn:aws:batch:us-east-1:123456789012:job/j-1")
+                    .detail(detail.to_string())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("PutEvents");
+        assert_eq!(output.failed_entry_count(), 0);
+    }
+
+    /// Message bodies received (and deleted) until `enough` says so or `within` passes.
+    async fn receive(
+        clients: &EventsClients,
+        queue_url: &str,
+        within: Duration,
+        enough: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + within;
+        let mut bodies = Vec::new();
+        while !enough(&bodies) && Instant::now() < deadline {
+            let received = clients
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("ReceiveMessage");
+            for message in received.messages() {
+                let body = message.body().expect("a body");
+                bodies.push(serde_json::from_str(body).expect("the body is the event JSON"));
+                clients
+                    .sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(message.receipt_handle().expect("a receipt handle"))
+                    .send()
+                    .await
+                    .expect("DeleteMessage");
+            }
+        }
+        bodies
+    }
+
+    #[tokio::test]
+    async fn moto_events_setup_delivers_batch_events_and_teardown_removes_it() {
+        let clients = clients();
+        let queue = unique("waiters-moto-events");
+        let options = SetupOptions::new(&queue);
+        let report = setup(&clients, &options).await.expect("setup");
+        assert_eq!(report.queue.status, SetupStatus::Created);
+        assert_eq!(report.rule.status, SetupStatus::Created);
+        assert_eq!(report.policy, SetupStatus::Created);
+        assert_eq!(report.target, SetupStatus::Created);
+        assert_eq!(report.rule.name, format!("waiters-{queue}"));
+        assert!(
+            report.queue.arn.ends_with(&format!(":{queue}")),
+            "{report:?}"
+        );
+        println!("moto: {}", report.to_json());
+
+        // A second run finds everything as it should be, the policy included.
+        let again = setup(&clients, &options).await.expect("setup again");
+        assert_eq!(
+            (
+                again.queue.status,
+                again.policy,
+                again.rule.status,
+                again.target
+            ),
+            (
+                SetupStatus::Unchanged,
+                SetupStatus::Unchanged,
+                SetupStatus::Unchanged,
+                SetupStatus::Unchanged
+            )
+        );
+        assert_eq!(again.rule.arn, report.rule.arn);
+
+        // A job event lands as a message whose body is the event envelope; another
+        // detail-type does not.
+        let detail = json!({"jobId": "j-1", "jobName": "n", "status": "RUNNING", "jobQueue": "arn:aws:batch:us-east-1:123456789012:job-queue/q"});
+        publish(&clients, "Batch Service Job State Change", &detail).await;
+        publish(&clients, "Batch Job State Change", &detail).await;
+        let bodies = receive(&clients, &report.queue.url, Duration::from_secs(10), |b| {
+            !b.is_empty()
+        })
+        .await;
+        let extra = receive(&clients, &report.queue.url, Duration::from_secs(2), |_| {
+            false
+        })
+        .await;
+        assert_eq!(bodies.len(), 1, "{bodies:?}");
+        assert!(extra.is_empty(), "{extra:?}");
+        let event = &bodies[0];
+        assert_eq!(event["source"], "aws.batch");
+        assert_eq!(event["detail-type"], "Batch Job State Change");
+        assert_eq!(event["detail"], detail);
+        assert_eq!(
+            event["resources"],
+            json!(["arn:aws:batch:us-east-1:123456789012:job/j-1"])
+        );
+        // Real EventBridge also sends "account"; moto 5.2 leaves it out.
+        for key in ["id", "version", "time", "region"] {
+            assert!(event.get(key).is_some(), "{key} missing from {event}");
+        }
+
+        let removed = teardown(&clients, &TeardownOptions::new(&queue))
+            .await
+            .expect("teardown");
+        assert_eq!(
+            (&removed.target, &removed.rule, &removed.queue),
+            (
+                &RemovalStatus::Removed,
+                &RemovalStatus::Removed,
+                &RemovalStatus::Removed
+            )
+        );
+        let gone = teardown(&clients, &TeardownOptions::new(&queue))
+            .await
+            .expect("teardown again");
+        assert_eq!(
+            (&gone.target, &gone.rule, &gone.queue),
+            (
+                &RemovalStatus::Missing,
+                &RemovalStatus::Missing,
+                &RemovalStatus::Missing
+            )
+        );
+        let lookup = clients.sqs.get_queue_url().queue_name(&queue).send().await;
+        assert!(lookup.is_err(), "the queue is gone");
+        let rule = clients
+            .eventbridge
+            .describe_rule()
+            .name(report.rule.name.as_str())
+            .send()
+            .await;
+        assert!(rule.is_err(), "the rule is gone");
+    }
+
+    #[tokio::test]
+    async fn moto_events_setup_narrows_the_rule_to_job_queues() {
+        let clients = clients();
+        let queue = unique("waiters-moto-narrow");
+        let options = SetupOptions::new(&queue).job_queue("etl");
+        let report = setup(&clients, &options).await.expect("setup");
+        let etl = "arn:aws:batch:us-east-1:123456789012:job-queue/etl";
+        assert_eq!(
+            report.rule.event_pattern["detail"]["jobQueue"],
+            json!([etl])
+        );
+        let other = "arn:aws:batch:us-east-1:123456789012:job-queue/other";
+        publish(
+            &clients,
+            "Batch Job State Change",
+            &json!({"jobId": "o", "status": "RUNNABLE", "jobQueue": other}),
+        )
+        .await;
+        publish(
+            &clients,
+            "Batch Job State Change",
+            &json!({"jobId": "e", "status": "RUNNABLE", "jobQueue": etl}),
+        )
+        .await;
+        let bodies = receive(&clients, &report.queue.url, Duration::from_secs(10), |b| {
+            !b.is_empty()
+        })
+        .await;
+        let extra = receive(&clients, &report.queue.url, Duration::from_secs(2), |_| {
+            false
+        })
+        .await;
+        let ids: Vec<&Value> = bodies
+            .iter()
+            .chain(&extra)
+            .map(|b| &b["detail"]["jobId"])
+            .collect();
+        assert_eq!(ids, [&json!("e")]);
+
+        // Widening it again is an update.
+        let wide = setup(&clients, &SetupOptions::new(&queue))
+            .await
+            .expect("setup without job queues");
+        assert_eq!(wide.rule.status, SetupStatus::Updated);
+        assert_eq!(wide.queue.status, SetupStatus::Unchanged);
+        teardown(&clients, &TeardownOptions::new(&queue))
+            .await
+            .expect("teardown");
+    }
+
+    #[tokio::test]
+    async fn moto_receives_the_local_endpoints_job_events() {
+        let clients = clients();
+        let queue = unique("waiters-moto-local");
+        let report = setup(&clients, &SetupOptions::new(&queue))
+            .await
+            .expect("setup");
+        let server = LocalBatch::builder()
+            .default_profile(JobProfile::default().with_every_phase(Duration::from_millis(300)))
+            .eventbridge(endpoint())
+            .start()
+            .await
+            .expect("local endpoint");
+        let job = server
+            .client()
+            .submit_job()
+            .job_name("evented")
+            .job_queue("q")
+            .job_definition("d")
+            .send()
+            .await
+            .expect("SubmitJob");
+        let (job_id, job_arn) = (job.job_id().unwrap(), job.job_arn().unwrap());
+
+        let finished = |bodies: &[Value]| {
+            bodies
+                .iter()
+                .any(|b| b["detail"]["jobId"] == job_id && b["detail"]["status"] == "SUCCEEDED")
+        };
+        let bodies = receive(
+            &clients,
+            &report.queue.url,
+            Duration::from_secs(30),
+            finished,
+        )
+        .await;
+        let mine: Vec<&Value> = bodies
+            .iter()
+            .filter(|b| b["detail"]["jobId"] == job_id)
+            .collect();
+        let statuses: BTreeSet<&str> = mine
+            .iter()
+            .filter_map(|b| b["detail"]["status"].as_str())
+            .collect();
+        assert_eq!(
+            statuses,
+            BTreeSet::from(["PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]),
+            "{bodies:?}"
+        );
+        assert_eq!(mine.len(), 5, "one message per change: {mine:?}");
+        for body in &mine {
+            assert_eq!(body["source"], "aws.batch");
+            assert_eq!(body["detail-type"], "Batch Job State Change");
+            assert_eq!(body["resources"], json!([job_arn]));
+            assert_eq!(body["detail"]["jobArn"], job_arn);
+        }
+        let last = mine
+            .iter()
+            .find(|b| b["detail"]["status"] == "SUCCEEDED")
+            .unwrap();
+        assert_eq!(last["detail"]["container"]["exitCode"], 0);
+        let counters = server.event_counters();
+        assert_eq!(
+            (counters.published, counters.failed),
+            (5, 0),
+            "{counters:?}"
+        );
+        println!("moto: {} job events for {job_id}, e.g. {last}", mine.len());
+        server.shutdown().await;
+        teardown(&clients, &TeardownOptions::new(&queue))
+            .await
+            .expect("teardown");
+    }
+}

@@ -136,6 +136,11 @@ pub(crate) enum Command {
         after_help = "Example:\n  url=$(waiters local --port 0 | head -n 1)\n\nExit codes: 0 stopped by Ctrl-C or SIGTERM, 2 bad option, 4 the port cannot be bound."
     )]
     Local(LocalArgs),
+    /// Set up (or tear down) the SQS queue and EventBridge rule for event-driven waits.
+    #[command(
+        after_help = "Exit codes: 0 done, 2 bad option or name, or no region, 4 a call to SQS or EventBridge failed."
+    )]
+    Events(crate::events_command::EventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +257,10 @@ pub(crate) struct LocalArgs {
     /// The port to listen on, on 127.0.0.1 (0 picks a free one).
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub(crate) port: u16,
+    /// Publish every job status change to this EventBridge endpoint (moto, say), as
+    /// Batch's "Batch Job State Change" events.
+    #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
+    pub(crate) eventbridge_url: Option<String>,
 }
 
 /// How `wait` and `wait-for-job` report their result.

@@ -11,10 +11,12 @@ use crate::signals::Signals;
 pub(crate) async fn run(args: &LocalArgs) -> Result<Exit, CliError> {
     // Ctrl-C or SIGTERM (what `kill` and process supervisors send) stops the server.
     let mut signals = Signals::install()?;
-    let server = LocalBatch::builder()
-        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
-        .start()
-        .await?;
+    let mut builder =
+        LocalBatch::builder().bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
+    if let Some(url) = &args.eventbridge_url {
+        builder = builder.eventbridge(url);
+    }
+    let server = builder.start().await?;
     let url = server.endpoint_url();
     // The URL alone on the first stdout line, flushed at once, for scripts to read.
     stdout_line(&url);

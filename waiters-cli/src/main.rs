@@ -7,6 +7,7 @@ mod aws;
 mod cli;
 mod error;
 mod escape;
+mod events_command;
 mod jobs;
 mod local;
 mod models;
@@ -59,6 +60,7 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::Wait(args) => wait::run(args).await,
         Command::WaitForJob(args) => jobs::run(args).await,
         Command::Local(args) => local::run(args).await,
+        Command::Events(args) => events_command::run(args).await,
     }
 }
 

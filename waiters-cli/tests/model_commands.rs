@@ -7,7 +7,15 @@ use std::path::PathBuf;
 use common::{repo_root, stderr, stdout, temp_dir, waiters, write};
 use serde_json::Value;
 
-const SUBCOMMANDS: [&str; 6] = ["list", "show", "validate", "wait", "wait-for-job", "local"];
+const SUBCOMMANDS: [&str; 7] = [
+    "list",
+    "show",
+    "validate",
+    "wait",
+    "wait-for-job",
+    "local",
+    "events",
+];
 
 fn bundled_model() -> Value {
     let text = std::fs::read_to_string(repo_root().join("models/batch-waiters.json"))
@@ -319,6 +327,7 @@ fn help_on_every_subcommand_documents_the_exit_codes() {
         ("wait", "--output"),
         ("wait-for-job", "--max-wait"),
         ("local", "--port"),
+        ("local", "--eventbridge-url"),
     ] {
         let output = waiters()
             .args([subcommand, "--help"])

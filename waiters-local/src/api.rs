@@ -9,7 +9,7 @@ use tracing::debug;
 
 use crate::app::App;
 use crate::ids::job_definition_name;
-use crate::jobs::{JobStatus, NewJob};
+use crate::jobs::{JobStatus, NewJob, StopEffect};
 use crate::operation::Operation;
 use crate::wire::ApiError;
 
@@ -148,7 +148,9 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
     let mut jobs = app.jobs();
     let job = jobs.submit(spec, now);
     debug!(job_id = %job.id, job_name = %job.name, "job submitted");
-    Ok(json!({ "jobArn": job.arn, "jobName": job.name, "jobId": job.id }))
+    let response = json!({ "jobArn": job.arn, "jobName": job.name, "jobId": job.id });
+    app.events.job_changed();
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -209,6 +211,9 @@ fn stop_job(app: &App, request: StopJobRequest, kind: StopRequest) -> Result<Val
         StopRequest::Cancel => job.cancel(now, reason),
     };
     debug!(job_id = %job.id, ?effect, "stop requested");
+    if effect == StopEffect::Stopped {
+        app.events.job_changed();
+    }
     // Batch answers 200 with an empty object whether or not the job changed.
     Ok(json!({}))
 }

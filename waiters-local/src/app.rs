@@ -1,12 +1,13 @@
 //! The state every request shares: clock, jobs, compute environments, job queues and job
-//! definitions, default schedule, faults and counters. It
-//! has a module of its own so that the server, the Batch operations and the admin routes
-//! use it without importing each other.
+//! definitions, default schedule, faults, counters and the event state. It has a module
+//! of its own so that the server, the Batch operations and the admin routes use it
+//! without importing each other.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::clock::ServerClock;
 use crate::counters::CounterSet;
+use crate::events::{EventFaults, EventState};
 use crate::faults::Faults;
 use crate::jobs::JobStore;
 use crate::profile::JobProfile;
@@ -21,6 +22,8 @@ pub(crate) struct App {
     default_profile: Mutex<JobProfile>,
     pub(crate) faults: Faults,
     pub(crate) counters: CounterSet,
+    /// Job state events: what wakes the publisher, event faults and counters.
+    pub(crate) events: EventState,
 }
 
 impl App {
@@ -33,6 +36,7 @@ impl App {
     ) -> Self {
         Self {
             faults: Faults::new(Arc::clone(&clock)),
+            events: EventState::new(EventFaults::new(Arc::clone(&clock))),
             clock,
             jobs: Mutex::new(jobs),
             resources: Mutex::new(resources),

@@ -8,6 +8,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub(crate) struct ServerClock {
     started_epoch_millis: i64,
     /// Extra time added by `advance`.
     offset: Mutex<Duration>,
+    /// Signalled by `advance`, for tasks that sleep until a server time.
+    advanced: Notify,
 }
 
 impl ServerClock {
@@ -29,6 +32,7 @@ impl ServerClock {
             started: Instant::now(),
             started_epoch_millis,
             offset: Mutex::new(Duration::ZERO),
+            advanced: Notify::new(),
         }
     }
 
@@ -42,6 +46,15 @@ impl ServerClock {
     pub(crate) fn advance(&self, by: Duration) {
         let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
         *offset = offset.saturating_add(by);
+        drop(offset);
+        self.advanced.notify_one();
+    }
+
+    /// Completes after the next [`advance`](Self::advance) (or at once if one happened
+    /// since the last call): a task sleeping until a server time must wake up then,
+    /// as tokio's timers know nothing of the manual offset.
+    pub(crate) async fn advanced(&self) {
+        self.advanced.notified().await;
     }
 
     /// Converts a server time to Unix epoch milliseconds, saturating on absurd values.

@@ -123,8 +123,10 @@ pub enum FaultError {
     InvalidProbability(f64),
 }
 
+/// Where a [`FaultSchedule`] stands: how many requests it has seen, its RNG, its
+/// deadline. Shared with the event faults (`crate::events`).
 #[derive(Debug)]
-enum RuleState {
+pub(crate) enum RuleState {
     Remaining(u64),
     Every { nth: u64, seen: u64 },
     Random { probability: f64, rng: Box<StdRng> },
@@ -132,24 +134,38 @@ enum RuleState {
     Always,
 }
 
-#[derive(Debug)]
-struct ActiveRule {
-    rule: FaultRule,
-    state: RuleState,
-}
+impl RuleState {
+    /// The state of a schedule that starts at server time `now`.
+    pub(crate) fn new(schedule: &FaultSchedule, now: Duration) -> Result<Self, FaultError> {
+        Ok(match schedule {
+            FaultSchedule::Next(n) => RuleState::Remaining(*n),
+            FaultSchedule::EveryNth(0) => return Err(FaultError::ZeroInterval),
+            FaultSchedule::EveryNth(nth) => RuleState::Every { nth: *nth, seen: 0 },
+            FaultSchedule::Probability { probability, seed } => {
+                if !(0.0..=1.0).contains(probability) {
+                    return Err(FaultError::InvalidProbability(*probability));
+                }
+                RuleState::Random {
+                    probability: *probability,
+                    rng: Box::new(StdRng::seed_from_u64(*seed)),
+                }
+            }
+            FaultSchedule::For(window) => RuleState::Until(now.saturating_add(*window)),
+            FaultSchedule::Always => RuleState::Always,
+        })
+    }
 
-impl ActiveRule {
-    fn is_spent(&self, now: Duration) -> bool {
-        match &self.state {
+    pub(crate) fn is_spent(&self, now: Duration) -> bool {
+        match self {
             RuleState::Remaining(n) => *n == 0,
             RuleState::Until(deadline) => now >= *deadline,
             RuleState::Every { .. } | RuleState::Random { .. } | RuleState::Always => false,
         }
     }
 
-    /// Counts the request against the rule and says whether it is hit.
-    fn hits(&mut self, now: Duration) -> bool {
-        match &mut self.state {
+    /// Counts one request (or event) against the schedule and says whether it is hit.
+    pub(crate) fn hits(&mut self, now: Duration) -> bool {
+        match self {
             RuleState::Remaining(n) => {
                 if *n == 0 {
                     return false;
@@ -165,6 +181,22 @@ impl ActiveRule {
             RuleState::Until(deadline) => now < *deadline,
             RuleState::Always => true,
         }
+    }
+}
+
+#[derive(Debug)]
+struct ActiveRule {
+    rule: FaultRule,
+    state: RuleState,
+}
+
+impl ActiveRule {
+    fn is_spent(&self, now: Duration) -> bool {
+        self.state.is_spent(now)
+    }
+
+    fn hits(&mut self, now: Duration) -> bool {
+        self.state.hits(now)
     }
 }
 
@@ -219,24 +251,7 @@ impl Faults {
 
     /// Installs a rule after the existing ones.
     pub fn add(&self, rule: FaultRule) -> Result<(), FaultError> {
-        let state = match &rule.schedule {
-            FaultSchedule::Next(n) => RuleState::Remaining(*n),
-            FaultSchedule::EveryNth(0) => return Err(FaultError::ZeroInterval),
-            FaultSchedule::EveryNth(nth) => RuleState::Every { nth: *nth, seen: 0 },
-            FaultSchedule::Probability { probability, seed } => {
-                if !(0.0..=1.0).contains(probability) {
-                    return Err(FaultError::InvalidProbability(*probability));
-                }
-                RuleState::Random {
-                    probability: *probability,
-                    rng: Box::new(StdRng::seed_from_u64(*seed)),
-                }
-            }
-            FaultSchedule::For(window) => {
-                RuleState::Until(self.clock.now().saturating_add(*window))
-            }
-            FaultSchedule::Always => RuleState::Always,
-        };
+        let state = RuleState::new(&rule.schedule, self.clock.now())?;
         tracing::info!(kind = %rule.kind, schedule = ?rule.schedule, operation = ?rule.operation, "fault rule added");
         self.lock().rules.push(ActiveRule { rule, state });
         Ok(())

@@ -61,7 +61,8 @@
 //! a `ClientException` naming it. The keys stay in the job's `parameters`, as Batch
 //! echoes parameters back. The names are also in [`parameter_keys`].
 //!
-//! Status is computed from the time since submission — there are no background tasks.
+//! Status is computed from the time since submission (only the event publisher, when
+//! asked for, runs in the background).
 //! Time is the server clock: tokio's clock (so `tokio::time::pause` and `advance`
 //! apply) plus whatever [`LocalBatch::advance_clock`] added, which lets a test
 //! fast-forward a job without sleeping.
@@ -113,6 +114,29 @@
 //! | `PUT /_local/latency` | `{"millis": ms}` |
 //! | `POST /_local/clock/advance` | `{"millis": ms}` |
 //!
+//! # Job state events
+//!
+//! With [`LocalBatchBuilder::eventbridge`] (or `--eventbridge-url` on the binary), every
+//! status change of every job is sent to that EventBridge endpoint with `PutEvents`, as
+//! Batch sends them: `Source` [`EVENT_SOURCE`] (`aws.batch`), `DetailType`
+//! [`EVENT_DETAIL_TYPE`] (`Batch Job State Change`), `Resources` the job ARN, `Time` the
+//! moment of the change in whole seconds, and `Detail` the job's `DescribeJobs`
+//! document at that moment, serialized exactly as `DescribeJobs` serializes it. Changes
+//! are `PENDING`, `RUNNABLE`, `STARTING`, `RUNNING` (each phase that lasts a while),
+//! then `SUCCEEDED` or `FAILED` (also when terminated or cancelled); there is no event
+//! for the initial `SUBMITTED`. A job hidden by `local:visibleAfterMillis` still sends
+//! its events, as a real event can arrive before a read sees the job.
+//!
+//! A task of the server sleeps until the next change is due on the server clock (so
+//! the paused clock and [`LocalBatch::advance_clock`] drive it too; an advance over
+//! several changes sends each of them, in order, with its own time), and stops with
+//! the server. [`LocalBatch::event_faults`] drops, duplicates or delays events
+//! ([`EventFaults`], with the same [`FaultSchedule`]s), and
+//! [`LocalBatch::event_counters`] counts what was published, dropped and refused. Over
+//! HTTP: `GET /_local/events` (counters and rules), `DELETE /_local/events/counters`,
+//! `GET`/`POST`/`DELETE /_local/events/faults` (`{"kind": "drop"|"duplicate"|"delay",
+//! "delayMillis": ms (delay only),` one schedule as for `/_local/faults`}).
+//!
 //! # Example
 //!
 //! ```
@@ -160,6 +184,7 @@ mod api;
 mod app;
 mod clock;
 mod counters;
+mod events;
 mod faults;
 mod hostile;
 mod ids;
@@ -171,6 +196,9 @@ mod server;
 mod wire;
 
 pub use counters::{Counters, OperationCounters};
+pub use events::{
+    EVENT_DETAIL_TYPE, EVENT_SOURCE, EventCounters, EventFaultKind, EventFaultRule, EventFaults,
+};
 pub use faults::{FaultError, FaultKind, FaultRule, FaultSchedule, Faults};
 pub use operation::{Operation, UnknownOperation};
 pub use profile::{

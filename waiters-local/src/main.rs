@@ -26,6 +26,10 @@ options:
                        UPDATING (default 2000)
   --region REGION      region named in ARNs (default us-east-1)
   --seed N             seed for generated ids
+  --eventbridge-url URL
+                       publish every job status change to this EventBridge endpoint
+                       (PutEvents, source aws.batch, detail-type Batch Job State Change;
+                       plain HTTP, test credentials: for moto or another emulator)
   -h, --help           show this help
 
 Per-job schedules: SubmitJob parameters local:outcome, local:totalMillis, local:phaseMillis,
@@ -33,7 +37,8 @@ local:<phase>Millis, local:exitCode, local:statusReason, local:visibleAfterMilli
 Compute environment and job queue tags: local:outcome (VALID or INVALID),
 local:readyMillis, local:statusReason.
 Admin routes: GET/DELETE /_local/counters, GET/POST/DELETE /_local/faults,
-PUT /_local/latency, POST /_local/clock/advance.
+PUT /_local/latency, POST /_local/clock/advance; with --eventbridge-url also
+GET /_local/events, DELETE /_local/events/counters, GET/POST/DELETE /_local/events/faults.
 Logs go to stderr; RUST_LOG controls them (default info).";
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +74,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
                 | "--settle-millis"
                 | "--region"
                 | "--seed"
+                | "--eventbridge-url"
         ) {
             return Err(ArgsError::Unknown(option));
         }
@@ -106,6 +112,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, ArgsErr
             }
             "--region" => builder = builder.region(value),
             "--seed" => builder = builder.seed(value.parse::<u64>().map_err(|_| invalid())?),
+            "--eventbridge-url" => {
+                if !(value.starts_with("http://") || value.starts_with("https://")) {
+                    return Err(invalid());
+                }
+                builder = builder.eventbridge(value);
+            }
             _ => return Err(ArgsError::Unknown(option)),
         }
     }
@@ -168,9 +180,15 @@ mod tests {
                 "--outcome",
                 "failed",
                 "--settle-millis",
-                "0"
+                "0",
+                "--eventbridge-url",
+                "http://127.0.0.1:5000"
             ])),
             Ok(Command::Serve(_))
+        ));
+        assert!(matches!(
+            parse_args(args(&["--eventbridge-url", "127.0.0.1:5000"])),
+            Err(ArgsError::Invalid { .. })
         ));
         assert!(matches!(
             parse_args(args(&["--nope"])),

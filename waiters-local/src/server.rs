@@ -24,6 +24,7 @@ use tracing::{debug, info, warn};
 use crate::app::App;
 use crate::clock::ServerClock;
 use crate::counters::Counters;
+use crate::events::{EventCounters, EventFaults, EventPublisher};
 use crate::faults::{FaultKind, Faults};
 use crate::ids::{ArnContext, IdGenerator};
 use crate::jobs::JobStore;
@@ -61,6 +62,13 @@ pub enum LocalBatchError {
     LocalAddr(#[source] std::io::Error),
 }
 
+/// Where job state events go, if anywhere.
+#[derive(Clone, Debug)]
+enum EventTarget {
+    Endpoint(String),
+    Client(aws_sdk_eventbridge::Client),
+}
+
 /// Configures and starts a [`LocalBatch`].
 #[derive(Clone, Debug)]
 pub struct LocalBatchBuilder {
@@ -70,6 +78,7 @@ pub struct LocalBatchBuilder {
     region: String,
     account_id: String,
     seed: u64,
+    events: Option<EventTarget>,
 }
 
 /// How long a new or updated compute environment or job queue stays `CREATING` or
@@ -85,6 +94,7 @@ impl Default for LocalBatchBuilder {
             region: "us-east-1".to_owned(),
             account_id: "123456789012".to_owned(),
             seed: 0x5eed,
+            events: None,
         }
     }
 }
@@ -130,6 +140,26 @@ impl LocalBatchBuilder {
         self
     }
 
+    /// Publishes every job status change to the EventBridge endpoint at `endpoint_url`
+    /// (for example moto's), as Batch does: a `PutEvents` entry with `Source`
+    /// `aws.batch`, `DetailType` `Batch Job State Change`, the job ARN as its one
+    /// resource, the time of the change in whole seconds, and the job's `DescribeJobs`
+    /// document at that moment as `Detail`. There is no event for the initial
+    /// `SUBMITTED`. The client speaks plain HTTP and signs with the test credentials
+    /// in the server's region; [`eventbridge_client`](Self::eventbridge_client) takes
+    /// any client instead.
+    pub fn eventbridge(mut self, endpoint_url: impl Into<String>) -> Self {
+        self.events = Some(EventTarget::Endpoint(endpoint_url.into()));
+        self
+    }
+
+    /// Publishes job status changes (as [`eventbridge`](Self::eventbridge) says) with
+    /// this client.
+    pub fn eventbridge_client(mut self, client: aws_sdk_eventbridge::Client) -> Self {
+        self.events = Some(EventTarget::Client(client));
+        self
+    }
+
     /// Binds the socket and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<LocalBatch, LocalBatchError> {
         let runtime =
@@ -156,12 +186,25 @@ impl LocalBatchBuilder {
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task = runtime.spawn(accept_loop(listener, router(Arc::clone(&app)), shutdown_rx));
         info!(%local_addr, "waiters-local listening");
+        let publisher = self.events.map(|target| {
+            let publisher = match target {
+                EventTarget::Endpoint(url) => {
+                    info!(endpoint = %url, "publishing job state events");
+                    EventPublisher::for_endpoint(&url, &self.region)
+                }
+                EventTarget::Client(client) => EventPublisher::with_client(client),
+            };
+            let (stop, stopped) = oneshot::channel();
+            let task = runtime.spawn(crate::events::run(Arc::clone(&app), publisher, stopped));
+            (stop, task)
+        });
         Ok(LocalBatch {
             app,
             local_addr,
             region: self.region,
             shutdown: Some(shutdown_tx),
             task: Some(task),
+            publisher,
         })
     }
 }
@@ -203,6 +246,8 @@ pub struct LocalBatch {
     region: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The event publisher's stop signal and task, when events are published.
+    publisher: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl LocalBatch {
@@ -286,13 +331,40 @@ impl LocalBatch {
         self.app.default_profile()
     }
 
+    /// The event-fault handle: drop, duplicate or delay job state events.
+    pub fn event_faults(&self) -> &EventFaults {
+        &self.app.events.faults
+    }
+
+    /// A snapshot of the event counters (all zero unless events are published).
+    pub fn event_counters(&self) -> EventCounters {
+        self.app.events.counters.snapshot()
+    }
+
+    /// Zeroes the event counters.
+    pub fn reset_event_counters(&self) {
+        self.app.events.counters.reset();
+    }
+
+    /// Whether job state events are published.
+    pub fn publishes_events(&self) -> bool {
+        self.publisher.is_some()
+    }
+
     /// How many jobs were submitted, visible or not.
     pub fn job_count(&self) -> usize {
         self.app.jobs().len()
     }
 
-    /// Stops accepting connections, closes open ones and waits for the server task.
+    /// Stops accepting connections, closes open ones, stops publishing events (events
+    /// not sent yet are lost) and waits for the server's tasks.
     pub async fn shutdown(mut self) {
+        if let Some((stop, task)) = self.publisher.take() {
+            let _ = stop.send(());
+            if let Err(error) = task.await {
+                warn!(%error, "event publisher ended abnormally");
+            }
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -313,6 +385,9 @@ impl Drop for LocalBatch {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        if let Some((_, task)) = self.publisher.take() {
+            task.abort();
+        }
     }
 }
 
@@ -328,6 +403,7 @@ fn router(app: Arc<App>) -> Router {
             )
         })
         .merge(crate::admin::routes())
+        .merge(crate::events::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .with_state(app)

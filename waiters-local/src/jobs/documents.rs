@@ -32,7 +32,7 @@ impl Job {
         let profile = &self.spec.profile;
         let running_from = profile.phase_end(JobPhase::Starting);
         let created_at = self.created_at(clock);
-        if let Some(stop) = &self.stop {
+        if let Some(stop) = self.stop_by(now) {
             let ran = stop.phase == JobPhase::Running;
             return JobView {
                 status: JobStatus::Finished(JobOutcome::Failed),

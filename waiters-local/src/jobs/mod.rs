@@ -132,10 +132,54 @@ impl Job {
     }
 
     pub(crate) fn status(&self, now: Duration) -> JobStatus {
-        match self.stop {
+        match self.stop_by(now) {
             Some(_) => JobStatus::Finished(JobOutcome::Failed),
             None => self.natural_status(self.elapsed(now)),
         }
+    }
+
+    /// The recorded stop, if it had happened by `now`. (A stop is always recorded at
+    /// the server time of its request, so for the API this is simply the stop; the
+    /// event publisher describes a job at earlier times too.)
+    fn stop_by(&self, now: Duration) -> Option<&Stop> {
+        self.stop
+            .as_ref()
+            .filter(|stop| self.elapsed(now) >= stop.after)
+    }
+
+    /// Every status change of the job, at the server time it happens, in order: each
+    /// phase after `SUBMITTED` that lasts a while (a phase of zero length is never the
+    /// job's status), then the outcome, or `FAILED` at the stop for a stopped job. The
+    /// initial `SUBMITTED` is not a change, as Batch sends no event for it.
+    pub(crate) fn transitions(&self) -> Vec<(Duration, JobStatus)> {
+        let profile = &self.spec.profile;
+        let mut changes = Vec::new();
+        let mut current = self.natural_status(Duration::ZERO);
+        let stop_after = self.stop.as_ref().map(|stop| stop.after);
+        if current != JobStatus::Phase(JobPhase::Submitted)
+            && stop_after.is_none_or(|after| after > Duration::ZERO)
+        {
+            // The first phases all last no time: the job starts in a later status.
+            changes.push((self.submitted_at, current));
+        }
+        for phase in JobPhase::ALL {
+            let at = profile.phase_end(phase);
+            if stop_after.is_some_and(|after| at > after) {
+                break;
+            }
+            let next = self.natural_status(at);
+            if next != current {
+                changes.push((self.submitted_at.saturating_add(at), next));
+                current = next;
+            }
+        }
+        if let Some(after) = stop_after {
+            changes.push((
+                self.submitted_at.saturating_add(after),
+                JobStatus::Finished(JobOutcome::Failed),
+            ));
+        }
+        changes
     }
 
     pub(crate) fn created_at(&self, clock: &ServerClock) -> i64 {
@@ -228,6 +272,11 @@ impl JobStore {
 
     pub(crate) fn len(&self) -> usize {
         self.jobs.len()
+    }
+
+    /// Every job, visible or not, in submission order.
+    pub(crate) fn all(&self) -> &[Job] {
+        &self.jobs
     }
 
     pub(crate) fn next_request_id(&mut self) -> String {
@@ -346,6 +395,64 @@ mod tests {
                 "FAILED"
             ]
         );
+    }
+
+    fn names(changes: &[(Duration, JobStatus)]) -> Vec<(u64, &'static str)> {
+        changes
+            .iter()
+            .map(|(at, status)| (at.as_secs(), status.name()))
+            .collect()
+    }
+
+    #[test]
+    fn transitions_skip_submitted_and_zero_length_phases() {
+        let mut store = store();
+        let profile = JobProfile::succeeding_after(SEC * 5)
+            .with_phase_duration(JobPhase::Pending, Duration::ZERO)
+            .with_phase_duration(JobPhase::Starting, Duration::ZERO);
+        let job = store.submit(spec(profile), SEC * 10);
+        assert_eq!(
+            names(&job.transitions()),
+            [(11, "RUNNABLE"), (12, "RUNNING"), (13, "SUCCEEDED")]
+        );
+        // Every phase empty: the job is finished the moment it is submitted.
+        let job = store.submit(spec(JobProfile::failing_after(Duration::ZERO)), SEC);
+        assert_eq!(names(&job.transitions()), [(1, "FAILED")]);
+        // Only SUBMITTED empty: the job starts PENDING, which is a change.
+        let profile = JobProfile::succeeding_after(SEC * 5)
+            .with_phase_duration(JobPhase::Submitted, Duration::ZERO);
+        let job = store.submit(spec(profile), Duration::ZERO);
+        assert_eq!(names(&job.transitions())[0], (0, "PENDING"));
+    }
+
+    #[test]
+    fn a_stop_cuts_the_transitions_and_earlier_documents_stay_natural() {
+        let clock = ServerClock::new();
+        let mut store = store();
+        let id = store
+            .submit(spec(JobProfile::succeeding_after(SEC * 5)), Duration::ZERO)
+            .id
+            .clone();
+        let at = SEC * 3 + SEC / 2; // STARTING
+        let job = store.visible_mut(&id, at).unwrap();
+        assert_eq!(job.terminate(at, "stop".into()), StopEffect::Stopped);
+        let changes = job.transitions();
+        assert_eq!(
+            names(&changes),
+            [
+                (1, "PENDING"),
+                (2, "RUNNABLE"),
+                (3, "STARTING"),
+                (3, "FAILED")
+            ]
+        );
+        assert_eq!(changes[3].0, at);
+        // Described at the time of an earlier change, the job is as it was then.
+        assert_eq!(job.detail(SEC * 2, &clock)["status"], "RUNNABLE");
+        assert_eq!(job.detail(SEC * 2, &clock)["isTerminated"], false);
+        assert_eq!(job.detail(at, &clock)["status"], "FAILED");
+        assert_eq!(job.status(SEC * 3), JobStatus::Phase(JobPhase::Starting));
+        assert_eq!(job.status(at), JobStatus::Finished(JobOutcome::Failed));
     }
 
     #[test]

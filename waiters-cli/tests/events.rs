@@ -1,0 +1,239 @@
+//! `waiters events setup|teardown` as a process: which endpoint each service's calls
+//! go to, one-line errors and exit codes. (The calls themselves are tested against moto
+//! in `tests/tests/e2e_moto.rs`.)
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use common::{stderr, stdout, waiters};
+
+/// A fake AWS endpoint on 127.0.0.1: records each request's `X-Amz-Target` and answers
+/// every one with HTTP 400 `AccessDeniedException`, which the SDK does not retry.
+struct Denier {
+    url: String,
+    targets: Arc<Mutex<Vec<String>>>,
+}
+
+impl Denier {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let targets = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&targets);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let seen = Arc::clone(&seen);
+                std::thread::spawn(move || serve(stream, &seen));
+            }
+        });
+        Self { url, targets }
+    }
+
+    fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+/// Answers the requests of one connection until the client closes it.
+fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut target = String::from("(none)");
+        let mut length = 0usize;
+        let mut line = String::new();
+        // Request line and headers.
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = trimmed.split_once(':') {
+                match name.trim().to_ascii_lowercase().as_str() {
+                    "x-amz-target" => target = value.trim().to_owned(),
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        seen.lock().unwrap().push(target);
+        let body = r#"{"__type":"AccessDeniedException","message":"denied by the fake endpoint"}"#;
+        let response = format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: fake\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if reader.get_mut().write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn setup_calls_sqs_at_its_own_endpoint_from_the_environment() {
+    let (sqs, eventbridge) = (Denier::start(), Denier::start());
+    let output = waiters()
+        .args(["events", "setup", "--queue", "batch-events"])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_SQS", &sqs.url)
+        .env("AWS_ENDPOINT_URL_EVENTBRIDGE", &eventbridge.url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_eq!(sqs.targets(), ["AmazonSQS.GetQueueUrl"]);
+    assert!(eventbridge.targets().is_empty());
+    assert_eq!(
+        stderr(&output),
+        "waiters: looking up queue batch-events (GetQueueUrl): AccessDeniedException: denied by the fake endpoint\n"
+    );
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn teardown_calls_eventbridge_at_its_own_endpoint_from_the_environment() {
+    let (sqs, eventbridge) = (Denier::start(), Denier::start());
+    let output = waiters()
+        .args([
+            "events",
+            "teardown",
+            "--queue",
+            "batch-events",
+            "--output",
+            "json",
+        ])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_SQS", &sqs.url)
+        .env("AWS_ENDPOINT_URL_EVENTBRIDGE", &eventbridge.url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_eq!(eventbridge.targets(), ["AWSEvents.ListTargetsByRule"]);
+    assert!(sqs.targets().is_empty());
+    let error = stderr(&output);
+    assert!(
+        error.starts_with("waiters: listing the targets of rule waiters-batch-events (ListTargetsByRule): AccessDeniedException"),
+        "{error}"
+    );
+    assert_eq!(error.lines().count(), 1, "{error}");
+}
+
+#[test]
+fn endpoint_url_option_wins_over_the_service_endpoints() {
+    let (sqs, eventbridge, option) = (Denier::start(), Denier::start(), Denier::start());
+    for command in ["setup", "teardown"] {
+        let output = waiters()
+            .args(["events", command, "--queue", "q", "--region", "eu-west-1"])
+            .args(["--endpoint-url", &option.url])
+            .env("AWS_ENDPOINT_URL_SQS", &sqs.url)
+            .env("AWS_ENDPOINT_URL_EVENTBRIDGE", &eventbridge.url)
+            .env("AWS_ENDPOINT_URL", &sqs.url)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    }
+    assert_eq!(
+        option.targets(),
+        ["AmazonSQS.GetQueueUrl", "AWSEvents.ListTargetsByRule"]
+    );
+    assert!(sqs.targets().is_empty() && eventbridge.targets().is_empty());
+}
+
+#[test]
+fn bad_names_are_usage_errors_before_any_call() {
+    let endpoint = Denier::start();
+    let long_rule = "r".repeat(65);
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["setup", "--queue", "has space"],
+            "queue name \"has space\"",
+        ),
+        (&["setup", "--queue", "jobs.fifo"], "FIFO"),
+        (&["setup", "--queue", &long_rule], "--rule-name"),
+        (
+            &["setup", "--queue", "q", "--rule-name", &long_rule],
+            "longer than 64",
+        ),
+        (
+            &[
+                "setup",
+                "--queue",
+                "q",
+                "--job-queue",
+                "arn:aws:batch:us-east-1:1:compute-environment/x",
+            ],
+            "not a job queue ARN",
+        ),
+        (&["teardown", "--queue", "q\u{1b}[2J"], r"'\u{1b}'"),
+    ];
+    for (args, expected) in cases {
+        let output = waiters()
+            .arg("events")
+            .args(args)
+            .args(["--endpoint-url", &endpoint.url, "--region", "us-east-1"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let error = stderr(&output);
+        assert!(error.contains(expected), "{args:?}: {error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(!error.contains('\u{1b}'), "{error:?}");
+    }
+    assert!(endpoint.targets().is_empty());
+}
+
+#[test]
+fn no_region_is_a_usage_error() {
+    let endpoint = Denier::start();
+    let output = waiters()
+        .args([
+            "events",
+            "teardown",
+            "--queue",
+            "q",
+            "--endpoint-url",
+            &endpoint.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no AWS region"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(endpoint.targets().is_empty());
+}
+
+#[test]
+fn help_names_the_commands_and_the_queue_rule() {
+    let output = waiters()
+        .args(["events", "setup", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    for expected in [
+        "--queue",
+        "--job-queue",
+        "--rule-name",
+        "One queue serves one waiting process",
+    ] {
+        assert!(help.contains(expected), "{expected}: {help}");
+    }
+}
