@@ -35,12 +35,26 @@ pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> Des
             raw_jobs.push(raw_job.clone());
         }
     }
-    let mut body = merged.body.clone();
-    if let Value::Object(members) = &mut body
-        && members.contains_key("jobs")
-    {
-        members.insert("jobs".to_owned(), Value::Array(raw_jobs));
-    }
+    // Every member but `jobs` copied, `jobs` replaced in its place: copying the whole body
+    // would copy every job of the call for every wait (quadratic in the ids of a call).
+    let body = match &merged.body {
+        Value::Object(members) if members.contains_key("jobs") => {
+            let mut raw_jobs = Some(raw_jobs);
+            Value::Object(
+                members
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = match key.as_str() {
+                            "jobs" => Value::Array(raw_jobs.take().unwrap_or_default()),
+                            _ => value.clone(),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    };
     DescribeJobsResponse {
         output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
         status: merged.status,
