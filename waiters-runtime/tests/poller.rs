@@ -17,6 +17,7 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use common::{FakeBatch, Timeline, done_at};
 use futures_util::future::join_all;
 use proptest::prelude::*;
+use serde_json::{Value, json};
 use tokio::time::Instant;
 use waiters_runtime::typed::{JobComplete, JobRunning};
 use waiters_runtime::{
@@ -147,6 +148,48 @@ async fn duplicate_ids_across_waits_are_asked_once() {
     let calls = fake.calls();
     assert_eq!(calls.len(), 5, "one call a round for five waits");
     assert!(calls.iter().all(|(_, ids)| ids == &["j"]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_answer_keeps_the_other_members_and_only_its_own_jobs() {
+    let fake = FakeBatch::new(["a", "b", "c"].map(|id| (id.to_owned(), done_at(4))));
+    fake.body(json!({"before": {"x": [1, 2]}, "jobs": [], "after": "z"}));
+    let client = fake.client();
+    let poller = JobPoller::new(&client);
+    let waiters = BatchWaiters::new(client.clone());
+    let waits = [vec!["c", "a"], vec!["b"]].map(|ids| {
+        let mut waiter = waiters.get_waiter("JobComplete").unwrap();
+        waiter.config = WaiterConfig::botocore(Duration::from_secs(1), 10);
+        let waiter = waiter.poller(&poller);
+        async move { waiter.wait(ids).await }
+    });
+    let bodies: Vec<Value> = join_all(waits)
+        .await
+        .into_iter()
+        .map(|waited| waited.unwrap().response.unwrap().body)
+        .collect();
+    assert!(
+        fake.calls().iter().all(|(_, ids)| ids.len() == 3),
+        "shared calls"
+    );
+    for (body, own) in bodies.iter().zip([["c", "a"].as_slice(), &["b"]]) {
+        let members: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(members, ["before", "jobs", "after"], "{body}");
+        assert_eq!(body["before"], json!({"x": [1, 2]}));
+        assert_eq!(body["after"], "z");
+        let jobs: Vec<&str> = body["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| job["jobId"].as_str().unwrap())
+            .collect();
+        assert_eq!(jobs, own, "only its own jobs, in the order asked");
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -35,17 +35,17 @@ pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> Des
             raw_jobs.push(raw_job.clone());
         }
     }
-    // Every member but `jobs` is copied as sent; the merged `jobs` (up to a hundred jobs)
-    // is not: copying it for each of the call's waits would cost a hundred times as much.
+    // Every member but `jobs` copied, `jobs` replaced in its place: copying the whole body
+    // would copy every job of the call for every wait (quadratic in the ids of a call).
     let body = match &merged.body {
-        Value::Object(members) => {
-            let mut jobs = Some(Value::Array(raw_jobs));
+        Value::Object(members) if members.contains_key("jobs") => {
+            let mut raw_jobs = Some(raw_jobs);
             Value::Object(
                 members
                     .iter()
                     .map(|(key, value)| {
                         let value = match key.as_str() {
-                            "jobs" => jobs.take().unwrap_or_default(),
+                            "jobs" => Value::Array(raw_jobs.take().unwrap_or_default()),
                             _ => value.clone(),
                         };
                         (key.clone(), value)

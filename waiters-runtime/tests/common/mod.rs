@@ -31,6 +31,8 @@ struct Fake {
     calls: Vec<(Instant, Vec<String>)>,
     /// Calls answered with 429 until then.
     throttle_until: Option<Instant>,
+    /// The body's members around `jobs` (whose place in it is kept), if any.
+    body: Option<Value>,
 }
 
 impl FakeBatch {
@@ -105,12 +107,24 @@ impl FakeBatch {
             .collect();
         http::Response::builder()
             .status(200)
-            .body(json!({ "jobs": jobs }).to_string())
+            .body(match &fake.body {
+                Some(body) => {
+                    let mut body = body.clone();
+                    body["jobs"] = jobs.into();
+                    body.to_string()
+                }
+                None => json!({ "jobs": jobs }).to_string(),
+            })
             .unwrap()
     }
 
     pub fn calls(&self) -> Vec<(Instant, Vec<String>)> {
         self.inner.lock().unwrap().calls.clone()
+    }
+
+    /// Answers with these members around `jobs`.
+    pub fn body(&self, body: Value) {
+        self.inner.lock().unwrap().body = Some(body);
     }
 
     pub fn throttle_until(&self, until: Instant) {
