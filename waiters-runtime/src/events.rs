@@ -61,7 +61,7 @@ pub struct EventStats {
 }
 
 /// Why an event source stopped.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EventSourceError {
     /// The queue does not exist (any more).
@@ -114,10 +114,20 @@ impl EventSource {
     pub fn spawn(self) -> EventTask {
         let stats = self.stats.clone();
         let poller = self.poller.clone();
+        let stopped = Arc::new(Mutex::new(None));
+        let record = stopped.clone();
+        let task = tokio::spawn(async move {
+            let result = self.run().await;
+            if let Err(error) = &result {
+                *record.lock().unwrap_or_else(|e| e.into_inner()) = Some(error.clone());
+            }
+            result
+        });
         EventTask {
-            task: tokio::spawn(self.run()),
+            task,
             stats,
             poller,
+            stopped,
         }
     }
 
@@ -266,6 +276,7 @@ pub struct EventTask {
     task: JoinHandle<Result<(), EventSourceError>>,
     stats: Arc<Mutex<EventStats>>,
     poller: JobPoller,
+    stopped: Arc<Mutex<Option<EventSourceError>>>,
 }
 
 impl EventTask {
@@ -277,6 +288,15 @@ impl EventTask {
     /// Whether the source stopped (the queue went away, or receiving failed for good).
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
+    }
+
+    /// Why the source stopped, once it has (the queue went away, or receiving failed for
+    /// good); `None` while it runs.
+    pub fn error(&self) -> Option<EventSourceError> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
