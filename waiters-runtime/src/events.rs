@@ -110,8 +110,11 @@ impl EventSource {
         self
     }
 
-    /// Runs the source on a task of its own; dropping the handle stops it.
+    /// Runs the source on a task of its own; dropping the handle stops it. The poller
+    /// takes events from now on: waits started right after this do not first poll
+    /// alone, waiting for the task to run.
     pub fn spawn(self) -> EventTask {
+        self.poller.set_events(Some(self.reconcile_every));
         let stats = self.stats.clone();
         let poller = self.poller.clone();
         let stopped = Arc::new(Mutex::new(None));

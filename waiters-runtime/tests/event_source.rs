@@ -58,9 +58,11 @@ async fn a_queue_that_is_gone_stops_the_source_and_says_so() {
     let task = EventSource::new(&sqs, QUEUE, &poller)
         .reconcile_every(Duration::from_secs(7))
         .spawn();
-    // Not started yet on this runtime's one thread: running, no error.
+    // Not started yet on this runtime's one thread: running, no error, and the poller
+    // already takes events.
     assert!(!task.is_finished());
     assert!(task.error().is_none());
+    assert_eq!(poller.events(), Some(Duration::from_secs(7)));
     let error = stopped(&task).await;
     assert!(
         matches!(&error, EventSourceError::QueueGone { queue_url } if queue_url == QUEUE),
