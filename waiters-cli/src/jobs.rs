@@ -1,24 +1,114 @@
 //! `waiters wait-for-job`: JobExists, JobRunning, JobComplete and the final status check,
-//! for one or many jobs at once.
+//! for one or many jobs at once, through one shared DescribeJobs poller (or each job on
+//! its own with `--poll-per-job`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use waiters_runtime::{BatchWaiters, JOB_PHASES, JobWaitOptions};
+use serde_json::{Map, json};
+use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions, RandomSource};
 
-use crate::aws::batch_client;
+use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::{CliError, Exit};
+use crate::job_ids;
 use crate::models::LoadedModel;
 use crate::progress::{BatchAttempt, Progress};
 use crate::report::{JobReport, Seen, overall, print_jobs};
 use crate::signals::{Ended, Signal, Signals};
+use crate::summary::{SUMMARY_EVERY, Summary, summary_above};
 use crate::wait::check_job_ids;
 
+/// How often the summary and the event source are looked at.
+const WATCH_TICK: Duration = Duration::from_millis(500);
+
 pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
+    // Standard input is read before the signal handlers go in, so that Ctrl-C still
+    // stops a read from a terminal.
+    let ids = job_ids::expand(&args.job_ids, std::io::stdin().lock())?;
     // From here on SIGINT and SIGTERM end the waits with a report instead of killing them.
     let mut signals = Signals::install()?;
-    let ids = check_job_ids(&args.job_ids)?;
+    let ids = check_job_ids(&ids)?;
+    let model = load_model(args)?;
+    let aws = AwsConfig::load(&args.aws, &[Service::Batch]).await?;
+    let batch = aws.batch();
+    let poller = (!args.poll_per_job).then(|| {
+        let poller = JobPoller::new(&batch.client);
+        match args.rate_limit {
+            Some(rate) => poller.rate_limit(rate),
+            None => poller,
+        }
+    });
+    let waiters = model.into_waiters(batch.client)?;
+    let defaults = JobWaitOptions::default();
+    let options = JobWaitOptions {
+        initial_delay: args.delay,
+        max_wait: args.max_wait,
+        call_timeout: args.aws.call_timeout.or(defaults.call_timeout),
+        connect_give_up: args.aws.connect_give_up.or(defaults.connect_give_up),
+        poller: poller.clone(),
+        ..defaults
+    };
+    tracing::debug!(jobs = ids.len(), ?options, "waiting for jobs");
+
+    let progress = Progress::new(args.output);
+    let board = JobBoard::new(&ids);
+    let summarize = progress.enabled() && ids.len() > summary_above();
+    let watch = Watch {
+        board: &board,
+        progress: &progress,
+        poller: poller.as_ref(),
+        summarize,
+        started: Instant::now(),
+    };
+    let waits = JobWaits {
+        waiters,
+        // Through the poller, the jobs share their jitter draws (see `JobWaits`).
+        shared_jitter: poller
+            .is_some()
+            .then(|| (RandomSource::thread().unit() * 1e15) as u64),
+        options,
+        endpoint: batch.endpoint,
+        per_attempt: !summarize,
+    };
+    let ended = signals
+        .run(progress.drive(watch.alongside(waits.all(&board, &progress))))
+        .await;
+    progress.clear();
+    watch.look(true);
+    let (reports, exit) = match ended {
+        Ended::Finished(()) => {
+            let reports = board.reports(None);
+            let exit = overall(&reports).exit();
+            (reports, exit)
+        }
+        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
+    };
+    let mut extra = Map::new();
+    if let Some(poller) = &poller {
+        let stats = poller.stats();
+        extra.insert(
+            "poller".to_owned(),
+            json!({
+                "calls": stats.calls,
+                "rounds": stats.rounds,
+                "ids": stats.ids,
+                "max_ids_in_a_call": stats.max_ids_in_a_call,
+                "throttled": stats.throttled,
+                "splits": stats.splits,
+                "answered_without_a_call": stats.from_known,
+            }),
+        );
+    }
+    print_jobs(&reports, args.output, extra);
+    Ok(exit)
+}
+
+/// The model, checked for the three waiters wait-for-job runs, on DescribeJobs.
+fn load_model(args: &WaitForJobArgs) -> Result<LoadedModel, CliError> {
     let model = LoadedModel::load(args.model.as_deref())?;
     // All three phases are checked before any waiting, so a bad model fails at once
     // rather than after the first phase.
@@ -45,39 +135,7 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
             other.operation()
         )));
     }
-    let batch = batch_client(&args.aws).await?;
-    let waiters = model.into_waiters(batch.client)?;
-    let defaults = JobWaitOptions::default();
-    let options = JobWaitOptions {
-        initial_delay: args.delay,
-        max_wait: args.max_wait,
-        call_timeout: args.aws.call_timeout.or(defaults.call_timeout),
-        connect_give_up: args.aws.connect_give_up.or(defaults.connect_give_up),
-        ..defaults
-    };
-    tracing::debug!(jobs = ids.len(), ?options, "waiting for jobs");
-
-    let progress = Progress::new(args.output);
-    let board = JobBoard::new(&ids);
-    let tracker = PerJobWaits {
-        waiters,
-        options,
-        endpoint: batch.endpoint,
-    };
-    let ended = signals
-        .run(progress.drive(tracker.track(&board, &progress)))
-        .await;
-    progress.clear();
-    let (reports, exit) = match ended {
-        Ended::Finished(()) => {
-            let reports = board.reports(None);
-            let exit = overall(&reports).exit();
-            (reports, exit)
-        }
-        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
-    };
-    print_jobs(&reports, args.output);
-    Ok(exit)
+    Ok(model)
 }
 
 /// Every job of one `wait-for-job`, in the order given: what its waits have seen so far,
@@ -85,6 +143,8 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
 #[derive(Debug)]
 pub(crate) struct JobBoard {
     jobs: Vec<JobEntry>,
+    /// Where each id is in `jobs`.
+    index: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -105,6 +165,11 @@ impl JobBoard {
                     report: RefCell::default(),
                 })
                 .collect(),
+            index: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect(),
         }
     }
 
@@ -114,7 +179,7 @@ impl JobBoard {
     }
 
     fn entry(&self, id: &str) -> Option<&JobEntry> {
-        self.jobs.iter().find(|job| job.id == id)
+        self.index.get(id).map(|i| &self.jobs[*i])
     }
 
     /// Takes in one attempt of one of the job's waiters.
@@ -140,6 +205,23 @@ impl JobBoard {
         }
     }
 
+    /// The jobs per last seen status, how many are done, and the calls they made.
+    fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            jobs: self.jobs.len(),
+            ..Summary::default()
+        };
+        for job in &self.jobs {
+            let seen = job.seen.borrow();
+            summary.count(seen.status.as_deref());
+            summary.calls += u64::from(seen.attempts);
+            if job.report.borrow().is_some() {
+                summary.done += 1;
+            }
+        }
+        summary
+    }
+
     /// One report per job: the final one, or, for a job still being waited on when
     /// `signal` came, an interrupted one.
     fn reports(&self, signal: Option<Signal>) -> Vec<JobReport> {
@@ -150,54 +232,113 @@ impl JobBoard {
                 (None, Some(signal)) => {
                     JobReport::interrupted(&job.id, job.seen.borrow().clone(), signal)
                 }
-                // Every tracker finishes every job; should one not, say so.
+                // Every wait finishes its job; should one not, say so.
                 (None, None) => JobReport::without_result(&job.id, job.seen.borrow().clone()),
             })
             .collect()
     }
 }
 
-/// How the jobs of one `wait-for-job` are watched: every job of the board gets a final
-/// report ([`JobBoard::finish`]), and every attempt is reported as it happens
+/// Airflow's `wait_for_job` for each job, all running concurrently on this task; through
+/// the poller of `options` when there is one. Every job of the board gets a final report
+/// ([`JobBoard::finish`]), and every attempt is taken in as it happens
 /// ([`JobBoard::attempt`]), so an interruption can report what was seen.
 ///
-/// [`PerJobWaits`] runs every job's own waiter sequence. The planned shared poller, which
-/// batches the DescribeJobs calls of many jobs (100 ids per call), is meant to be another
-/// implementation of this trait, so the argument checks and reporting around it stay as
-/// they are.
-pub(crate) trait JobTracker {
-    async fn track(&self, board: &JobBoard, progress: &Progress);
-}
-
-/// Airflow's `wait_for_job` for each job, all running concurrently on this task.
+/// Through the poller every job draws its jitter (the initial delay, each phase's delay)
+/// from a generator seeded alike: each job's delays are Airflow's, but the jobs of one
+/// command draw the same ones, so their calls fall due together and go out merged. Drawn
+/// apart, the initial delays alone would spread the first calls over up to 9 seconds, a
+/// round each. Other commands draw other seeds, so separate processes still spread out.
 #[derive(Debug)]
-pub(crate) struct PerJobWaits {
+struct JobWaits {
     waiters: BatchWaiters,
+    /// The seed every job's jitter is drawn with, through the poller.
+    shared_jitter: Option<u64>,
     options: JobWaitOptions,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
+    /// A progress line per attempt (else the summary says how things go).
+    per_attempt: bool,
 }
 
-impl PerJobWaits {
-    async fn track_one(&self, id: &str, board: &JobBoard, progress: &Progress) {
+impl JobWaits {
+    async fn all(&self, board: &JobBoard, progress: &Progress) {
+        join_all(board.ids().map(|id| self.one(id, board, progress))).await;
+    }
+
+    async fn one(&self, id: &str, board: &JobBoard, progress: &Progress) {
         let ids = [id.to_owned()];
         let observer = |attempt: &BatchAttempt<'_>| {
             board.attempt(id, attempt);
-            progress.attempt(Some(id), attempt, &ids);
+            if self.per_attempt {
+                progress.attempt(Some(id), attempt, &ids);
+            }
+        };
+        let shared;
+        let options = match self.shared_jitter {
+            Some(seed) => {
+                shared = JobWaitOptions {
+                    random: RandomSource::seeded(seed),
+                    ..self.options.clone()
+                };
+                &shared
+            }
+            None => &self.options,
         };
         // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self
-            .waiters
-            .wait_for_job_with(id, &self.options, observer)
-            .await;
+        let result = self.waiters.wait_for_job_with(id, options, observer).await;
         let seen = board.seen(id);
         let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
         board.finish(id, report);
     }
 }
 
-impl JobTracker for PerJobWaits {
-    async fn track(&self, board: &JobBoard, progress: &Progress) {
-        join_all(board.ids().map(|id| self.track_one(id, board, progress))).await;
+/// What runs beside the waits: the summary line (text output only).
+struct Watch<'a> {
+    board: &'a JobBoard,
+    progress: &'a Progress,
+    poller: Option<&'a JobPoller>,
+    summarize: bool,
+    started: Instant,
+}
+
+impl Watch<'_> {
+    /// Runs `waits`, looking at things every [`WATCH_TICK`] meanwhile.
+    async fn alongside(&self, waits: impl Future<Output = ()>) {
+        tokio::select! {
+            () = waits => {}
+            never = self.watch() => match never {},
+        }
+    }
+
+    async fn watch(&self) -> Infallible {
+        let mut ticks = tokio::time::interval(WATCH_TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_line = tokio::time::Instant::now() + SUMMARY_EVERY;
+        loop {
+            ticks.tick().await;
+            let due = tokio::time::Instant::now() >= next_line;
+            if due {
+                next_line += SUMMARY_EVERY;
+            }
+            self.look(due);
+        }
+    }
+
+    /// With a summary, updates the spinner's and, when `line`, prints it.
+    fn look(&self, line: bool) {
+        if !self.summarize {
+            return;
+        }
+        let mut summary = self.board.summary();
+        if let Some(poller) = self.poller {
+            summary.calls = poller.stats().calls;
+        }
+        summary.elapsed = self.started.elapsed();
+        let text = summary.line();
+        if line {
+            self.progress.line(&text);
+        }
+        self.progress.set_label(text);
     }
 }
