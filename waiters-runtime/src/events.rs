@@ -29,7 +29,6 @@ use std::time::Duration;
 use aws_sdk_sqs::Client as SqsClient;
 use aws_sdk_sqs::operation::receive_message::ReceiveMessageError;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::task::JoinHandle;
 
 use crate::error::OperationError;
@@ -169,11 +168,11 @@ impl EventSource {
                         Some(ReceiveMessageError::QueueDoesNotExist(_))
                     );
                     if gone || !error.class().is_transient() {
-                        return Err(self.stop(gone, DisplayErrorContext(&error).to_string()));
+                        return Err(self.stop(gone, error.describe()));
                     }
                     failures += 1;
                     if failures == FAILURES_BEFORE_FALLBACK {
-                        tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+                        tracing::warn!(queue = %self.queue_url, error = %error.describe(),
                             "receiving events keeps failing; waits poll DescribeJobs alone meanwhile");
                         self.poller.set_events(None);
                     }
@@ -247,7 +246,7 @@ impl EventSource {
             .send()
             .await;
         if let Err(error) = deleted {
-            tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+            tracing::warn!(queue = %self.queue_url, error = %error.describe(),
                 "could not delete received messages; they will come again");
         }
     }
