@@ -1,6 +1,6 @@
 //! The AWS configuration (the standard chain plus `--region`/`--endpoint-url`), loaded
 //! once per command, and the clients built from it: Batch for the waits, SQS and
-//! EventBridge for `waiters events`.
+//! EventBridge for events.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use waiters_cli::events::EventsClients;
@@ -102,6 +102,11 @@ impl AwsConfig {
             client: Client::new(&self.config),
             endpoint: self.batch_endpoint.clone().unwrap_or_default(),
         }
+    }
+
+    /// The SQS client (event-driven waits).
+    pub(crate) fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.config)
     }
 
     /// The SQS and EventBridge clients of `waiters events`.

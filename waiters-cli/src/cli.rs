@@ -78,6 +78,11 @@ all the jobs that fall due within a few seconds of each other; the jobs draw the
 so their calls fall due together. --rate-limit bounds its calls per second. --poll-per-job
 polls each job on its own instead (a call per job per attempt, as Airflow does).
 
+Events: --events-queue URL reads Batch's job state change events from an SQS queue (see
+`waiters events setup`): a change is seen within seconds, and DescribeJobs is called only to
+reconcile, for each job every --reconcile-every seconds (default 300). If the queue goes
+away or cannot be read, the waits go on by polling (with a warning on stderr).
+
 Output:
   --output text  progress on stderr, and one line per job on stdout: `OUTCOME: job ID ...`.
                  With more jobs than a screenful (the terminal's height; 20 when stderr is
@@ -86,8 +91,9 @@ Output:
   --output json  exactly one JSON object on stdout:
                  {\"outcome\": OVERALL, \"jobs\": [{\"job_id\", \"outcome\", \"status\",
                   \"status_reason\", \"exit_code\", \"waiter\", \"attempts\", \"reason\"}, ...],
-                  \"poller\": {\"calls\", \"rounds\", \"ids\", \"max_ids_in_a_call\", ...}}
-                 (poller without --poll-per-job).
+                  \"poller\": {\"calls\", \"rounds\", \"ids\", \"max_ids_in_a_call\", ...},
+                  \"events\": {\"queue_url\", \"messages\", \"applied\", ..., \"stopped\"}}
+                 (poller without --poll-per-job, events with --events-queue).
 
 With several jobs the exit code is the most telling one: 1 if any job failed, else 4 if any
 wait ended in an error, else 3 if any ran out of time, else 0. SIGINT or SIGTERM stops every
@@ -101,7 +107,8 @@ stopped by SIGINT/SIGTERM.
 Examples:
   waiters wait-for-job 1a2b3c 4d5e6f --max-wait 7200 --output json
   aws batch list-jobs --job-queue etl --query 'jobSummaryList[].jobId' --output text \\
-    | waiters wait-for-job - --rate-limit 5";
+    | waiters wait-for-job - --rate-limit 5
+  waiters wait-for-job - --events-queue https://sqs.eu-west-1.amazonaws.com/123456789012/batch-events < ids.txt";
 
 /// Wait on AWS Batch jobs with botocore's waiter semantics.
 ///
@@ -276,6 +283,25 @@ pub(crate) struct WaitForJobArgs {
         conflicts_with = "poll_per_job"
     )]
     pub(crate) rate_limit: Option<f64>,
+    /// Learn of job changes from Batch's job state events in this SQS queue (see `waiters
+    /// events setup`), polling only to reconcile.
+    #[arg(
+        long,
+        value_name = "URL",
+        value_parser = parse_endpoint_url,
+        conflicts_with = "poll_per_job"
+    )]
+    pub(crate) events_queue: Option<String>,
+    /// With --events-queue: seconds after which every job is polled again even without
+    /// events [default: 300].
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = parse_positive_seconds,
+        allow_hyphen_values = true,
+        requires = "events_queue"
+    )]
+    pub(crate) reconcile_every: Option<Duration>,
     /// How to report the result.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,

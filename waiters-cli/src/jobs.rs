@@ -1,14 +1,16 @@
 //! `waiters wait-for-job`: JobExists, JobRunning, JobComplete and the final status check,
 //! for one or many jobs at once, through one shared DescribeJobs poller (or each job on
-//! its own with `--poll-per-job`).
+//! its own with `--poll-per-job`), optionally fed by Batch's job state events.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
+use waiters_runtime::events::{EventSource, EventTask};
+use waiters_runtime::poller::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions, RandomSource};
 
 use crate::aws::{AwsConfig, Service};
@@ -33,7 +35,11 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     let mut signals = Signals::install()?;
     let ids = check_job_ids(&ids)?;
     let model = load_model(args)?;
-    let aws = AwsConfig::load(&args.aws, &[Service::Batch]).await?;
+    let services: &[Service] = match args.events_queue {
+        Some(_) => &[Service::Batch, Service::Sqs],
+        None => &[Service::Batch],
+    };
+    let aws = AwsConfig::load(&args.aws, services).await?;
     let batch = aws.batch();
     let poller = (!args.poll_per_job).then(|| {
         let poller = JobPoller::new(&batch.client);
@@ -53,6 +59,16 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
         ..defaults
     };
     tracing::debug!(jobs = ids.len(), ?options, "waiting for jobs");
+    // The option parser refuses --events-queue with --poll-per-job: a poller is there.
+    let events = match (&args.events_queue, &poller) {
+        (Some(queue_url), Some(poller)) => Some(Events {
+            queue_url: queue_url.clone(),
+            task: EventSource::new(&aws.sqs(), queue_url, poller)
+                .reconcile_every(args.reconcile_every.unwrap_or(DEFAULT_RECONCILE_EVERY))
+                .spawn(),
+        }),
+        _ => None,
+    };
 
     let progress = Progress::new(args.output);
     let board = JobBoard::new(&ids);
@@ -61,8 +77,10 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
         board: &board,
         progress: &progress,
         poller: poller.as_ref(),
+        events: events.as_ref(),
         summarize,
         started: Instant::now(),
+        warned: Cell::new(false),
     };
     let waits = JobWaits {
         waiters,
@@ -103,6 +121,9 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
             }),
         );
     }
+    if let Some(events) = &events {
+        extra.insert("events".to_owned(), events.to_json());
+    }
     print_jobs(&reports, args.output, extra);
     Ok(exit)
 }
@@ -136,6 +157,28 @@ fn load_model(args: &WaitForJobArgs) -> Result<LoadedModel, CliError> {
         )));
     }
     Ok(model)
+}
+
+/// The event source of `--events-queue`.
+struct Events {
+    queue_url: String,
+    task: EventTask,
+}
+
+impl Events {
+    fn to_json(&self) -> Value {
+        let stats = self.task.stats();
+        json!({
+            "queue_url": self.queue_url,
+            "receives": stats.receives,
+            "messages": stats.messages,
+            "applied": stats.applied,
+            "stale": stats.stale,
+            "not_waited": stats.not_waited,
+            "skipped": stats.skipped,
+            "stopped": self.task.error().map(|error| error.to_string()),
+        })
+    }
 }
 
 /// Every job of one `wait-for-job`, in the order given: what its waits have seen so far,
@@ -293,13 +336,17 @@ impl JobWaits {
     }
 }
 
-/// What runs beside the waits: the summary line (text output only).
+/// What runs beside the waits: the summary line, and a warning when the event source
+/// stops (text output only; JSON output reports both at the end).
 struct Watch<'a> {
     board: &'a JobBoard,
     progress: &'a Progress,
     poller: Option<&'a JobPoller>,
+    events: Option<&'a Events>,
     summarize: bool,
     started: Instant,
+    /// Whether the event source's stop was reported.
+    warned: Cell<bool>,
 }
 
 impl Watch<'_> {
@@ -325,14 +372,27 @@ impl Watch<'_> {
         }
     }
 
-    /// With a summary, updates the spinner's and, when `line`, prints it.
+    /// Warns once if the event source stopped; with a summary, updates the spinner's
+    /// and, when `line`, prints it.
     fn look(&self, line: bool) {
+        if let Some(events) = self.events
+            && !self.warned.get()
+            && let Some(error) = events.task.error()
+        {
+            self.warned.set(true);
+            self.progress
+                .line(&format!("waiters: --events-queue: {error}"));
+        }
         if !self.summarize {
             return;
         }
         let mut summary = self.board.summary();
         if let Some(poller) = self.poller {
             summary.calls = poller.stats().calls;
+        }
+        if let Some(events) = self.events {
+            let stats = events.task.stats();
+            summary.events = Some((stats.messages, stats.applied));
         }
         summary.elapsed = self.started.elapsed();
         let text = summary.line();

@@ -56,6 +56,8 @@ pub(crate) struct Summary {
     pub(crate) done: usize,
     /// DescribeJobs calls made.
     pub(crate) calls: u64,
+    /// Job state events received and applied, with events.
+    pub(crate) events: Option<(u64, u64)>,
     pub(crate) elapsed: Duration,
 }
 
@@ -70,7 +72,7 @@ impl Summary {
     }
 
     /// `300 jobs: 12 RUNNABLE, 40 RUNNING, 248 SUCCEEDED; 248 done; 42 DescribeJobs
-    /// calls; 12.5s`, statuses in lifecycle order.
+    /// calls; 96 events (80 applied); 12.5s`, statuses in lifecycle order.
     pub(crate) fn line(&self) -> String {
         let rank = |status: &str| {
             if status == NOT_SEEN {
@@ -96,6 +98,9 @@ impl Summary {
             self.calls,
             if self.calls == 1 { "" } else { "s" }
         );
+        if let Some((received, applied)) = self.events {
+            line.push_str(&format!("; {received} events ({applied} applied)"));
+        }
         line.push_str(&format!("; {:.1}s", self.elapsed.as_secs_f64()));
         line
     }
@@ -128,9 +133,12 @@ mod tests {
             summary.line(),
             "6 jobs: 1 not seen yet, 1 PENDING, 1 RUNNING, 2 SUCCEEDED, 1 WEIRD; 2 done; 1 DescribeJobs call; 12.3s"
         );
+        summary.events = Some((40, 12));
         summary.calls = 3;
         assert!(
-            summary.line().ends_with("; 3 DescribeJobs calls; 12.3s"),
+            summary
+                .line()
+                .ends_with("; 3 DescribeJobs calls; 40 events (12 applied); 12.3s"),
             "{}",
             summary.line()
         );

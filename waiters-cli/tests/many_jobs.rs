@@ -264,6 +264,21 @@ fn poller_options_are_checked() {
             &["--rate-limit", "5", "--poll-per-job"][..],
             "cannot be used with",
         ),
+        (
+            &["--events-queue", "http://127.0.0.1:1/q", "--poll-per-job"][..],
+            "cannot be used with",
+        ),
+        (&["--events-queue", "not a url"][..], "--events-queue"),
+        (&["--reconcile-every", "30"][..], "--events-queue"),
+        (
+            &[
+                "--events-queue",
+                "http://127.0.0.1:1/q",
+                "--reconcile-every",
+                "0",
+            ][..],
+            "--reconcile-every",
+        ),
     ] {
         let mut all = vec!["wait-for-job", "job-1"];
         all.extend(args);
