@@ -362,6 +362,9 @@ async fn moto_airflow_batch_model_at_run_time() {
 // Batch job state events: `waiters events setup` against moto's SQS and EventBridge, and
 // the local endpoint publishing its jobs' changes there.
 
+#[path = "e2e_moto/event_waits.rs"]
+mod event_waits;
+
 mod events {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};
@@ -377,11 +380,11 @@ mod events {
 
     /// A queue name of this run, so a run that failed half-way leaves nothing in the
     /// way of the next one on the same moto.
-    fn unique(name: &str) -> String {
+    pub(super) fn unique(name: &str) -> String {
         format!("{name}-{}", std::process::id())
     }
 
-    fn clients() -> EventsClients {
+    pub(super) fn clients() -> EventsClients {
         let http = || aws_smithy_http_client::Builder::new().build_http();
         let sqs = aws_sdk_sqs::Config::builder()
             .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())

@@ -69,11 +69,31 @@ Each job runs JobExists, JobRunning and JobComplete in turn, then its final stat
 of each waiter is the model's delay with Airflow's jitter (+/- 2 s, at least 1 s), with no
 attempt limit: use --max-wait for a deadline.
 
+Job ids: on the command line, and `-` reads more from standard input, separated by whitespace
+or newlines (`... | waiters wait-for-job -`); at most 100000 ids and 16 MiB. Repeated ids are
+waited on once; empty ids and ids with control characters are refused (exit 2).
+
+Calls: one shared poller asks DescribeJobs for up to 100 jobs a call, merging the calls of
+all the jobs that fall due within a few seconds of each other; the jobs draw the same jitter,
+so their calls fall due together. --rate-limit bounds its calls per second. --poll-per-job
+polls each job on its own instead (a call per job per attempt, as Airflow does).
+
+Events: --events-queue URL reads Batch's job state change events from an SQS queue (see
+`waiters events setup`): a change is seen within seconds, and DescribeJobs is called only to
+reconcile, for each job every --reconcile-every seconds (default 300). If the queue goes
+away or cannot be read, the waits go on by polling (with a warning on stderr).
+
 Output:
   --output text  progress on stderr, and one line per job on stdout: `OUTCOME: job ID ...`.
+                 With more jobs than a screenful (the terminal's height; 20 when stderr is
+                 not a terminal), a summary line every 10 s instead of a line per attempt:
+                 jobs per status, jobs done, DescribeJobs calls.
   --output json  exactly one JSON object on stdout:
                  {\"outcome\": OVERALL, \"jobs\": [{\"job_id\", \"outcome\", \"status\",
-                  \"status_reason\", \"exit_code\", \"waiter\", \"attempts\", \"reason\"}, ...]}
+                  \"status_reason\", \"exit_code\", \"waiter\", \"attempts\", \"reason\"}, ...],
+                  \"poller\": {\"calls\", \"rounds\", \"ids\", \"max_ids_in_a_call\", ...},
+                  \"events\": {\"queue_url\", \"messages\", \"applied\", ..., \"stopped\"}}
+                 (poller without --poll-per-job, events with --events-queue).
 
 With several jobs the exit code is the most telling one: 1 if any job failed, else 4 if any
 wait ended in an error, else 3 if any ran out of time, else 0. SIGINT or SIGTERM stops every
@@ -84,8 +104,11 @@ Exit codes: 0 every job SUCCEEDED, 1 a job FAILED (or a waiter reached a failure
 2 usage or model error, 3 max wait exceeded, 4 service or transport error, 130/143
 stopped by SIGINT/SIGTERM.
 
-Example:
-  waiters wait-for-job 1a2b3c 4d5e6f --max-wait 7200 --output json";
+Examples:
+  waiters wait-for-job 1a2b3c 4d5e6f --max-wait 7200 --output json
+  aws batch list-jobs --job-queue etl --query 'jobSummaryList[].jobId' --output text \\
+    | waiters wait-for-job - --rate-limit 5
+  waiters wait-for-job - --events-queue https://sqs.eu-west-1.amazonaws.com/123456789012/batch-events < ids.txt";
 
 /// Wait on AWS Batch jobs with botocore's waiter semantics.
 ///
@@ -233,7 +256,8 @@ pub(crate) struct WaitArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WaitForJobArgs {
-    /// Job ids or ARNs.
+    /// Job ids or ARNs; `-` reads more from standard input, separated by whitespace or
+    /// newlines (at most 100000 ids and 16 MiB).
     #[arg(value_name = "ID", required = true)]
     pub(crate) job_ids: Vec<String>,
     /// A model with JobExists, JobRunning and JobComplete instead of the bundled one.
@@ -245,6 +269,39 @@ pub(crate) struct WaitForJobArgs {
     /// A deadline for the whole wait of each job, in seconds, initial delay included.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
     pub(crate) max_wait: Option<Duration>,
+    /// Poll DescribeJobs for each job on its own (one call per job per attempt, as
+    /// Airflow does) instead of through one shared poller.
+    #[arg(long)]
+    pub(crate) poll_per_job: bool,
+    /// At most this many DescribeJobs calls per second, for all the jobs together (the
+    /// shared poller; a positive number, fractions allowed).
+    #[arg(
+        long,
+        value_name = "CALLS_PER_SEC",
+        value_parser = parse_rate,
+        allow_hyphen_values = true,
+        conflicts_with = "poll_per_job"
+    )]
+    pub(crate) rate_limit: Option<f64>,
+    /// Learn of job changes from Batch's job state events in this SQS queue (see `waiters
+    /// events setup`), polling only to reconcile.
+    #[arg(
+        long,
+        value_name = "URL",
+        value_parser = parse_endpoint_url,
+        conflicts_with = "poll_per_job"
+    )]
+    pub(crate) events_queue: Option<String>,
+    /// With --events-queue: seconds after which every job is polled again even without
+    /// events [default: 300].
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = parse_positive_seconds,
+        allow_hyphen_values = true,
+        requires = "events_queue"
+    )]
+    pub(crate) reconcile_every: Option<Duration>,
     /// How to report the result.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,
@@ -290,6 +347,20 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
         ));
     }
     Duration::try_from_secs_f64(value).map_err(|_| format!("`{text}` is not a number of seconds"))
+}
+
+/// Calls per second: a positive, finite number (`10`, `0.5`).
+pub(crate) fn parse_rate(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of calls per second"))?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!(
+            "`{text}` is not a rate; give a positive, finite number of calls per second"
+        ));
+    }
+    Ok(value)
 }
 
 /// Seconds greater than zero (a call timeout of 0 would fail every call).
@@ -493,6 +564,16 @@ mod tests {
             let error = parse_region(bad);
             assert!(error.is_err(), "{bad:?} should be rejected");
             assert!(!error.unwrap_err().contains('\n'), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rates_are_positive_and_finite() {
+        assert_eq!(parse_rate("10"), Ok(10.0));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "NaN", "inf", "1e400", "", "fast"] {
+            let error = parse_rate(bad);
+            assert!(error.is_err(), "{bad:?} should be rejected");
         }
     }
 

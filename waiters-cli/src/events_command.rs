@@ -1,12 +1,12 @@
 //! `waiters events setup|teardown`: the SQS queue and EventBridge rule for event-driven
 //! waits. The work is in the library (`waiters_cli::events`); this is the command line.
 
-use aws_config::{BehaviorVersion, Region};
 use clap::{Args, Subcommand};
 use waiters_cli::events::{
     EventsClients, EventsError, SetupOptions, TeardownOptions, setup, teardown,
 };
 
+use crate::aws::{AwsConfig, Service};
 use crate::cli::{AwsArgs, OutputFormat};
 use crate::error::{CliError, Exit, stderr_line, stdout_line};
 
@@ -143,20 +143,10 @@ fn failed(error: &EventsError) -> Exit {
     }
 }
 
-/// The standard chain plus --region and --endpoint-url. An --endpoint-url set on the
-/// loader is the client configuration's own, so it wins over AWS_ENDPOINT_URL_SQS and
-/// AWS_ENDPOINT_URL_EVENTBRIDGE, which the SDK applies otherwise.
+/// The standard chain plus --region and --endpoint-url (see [`AwsConfig`]). An
+/// --endpoint-url set on the loader is the client configuration's own, so it wins over
+/// AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_EVENTBRIDGE, which the SDK applies otherwise.
 async fn clients(args: &AwsArgs) -> Result<EventsClients, CliError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = &args.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if let Some(url) = &args.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    let config = loader.load().await;
-    if config.region().is_none() {
-        return Err(CliError::NoRegion);
-    }
-    Ok(EventsClients::from_sdk_config(&config))
+    let config = AwsConfig::load(args, &[Service::Sqs, Service::EventBridge]).await?;
+    Ok(config.events_clients())
 }

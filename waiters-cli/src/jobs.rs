@@ -1,24 +1,135 @@
 //! `waiters wait-for-job`: JobExists, JobRunning, JobComplete and the final status check,
-//! for one or many jobs at once.
+//! for one or many jobs at once, through one shared DescribeJobs poller (or each job on
+//! its own with `--poll-per-job`), optionally fed by Batch's job state events.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use waiters_runtime::{BatchWaiters, JOB_PHASES, JobWaitOptions};
+use serde_json::{Map, Value, json};
+use waiters_runtime::events::{EventSource, EventTask};
+use waiters_runtime::poller::DEFAULT_RECONCILE_EVERY;
+use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions, RandomSource};
 
-use crate::aws::batch_client;
+use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::{CliError, Exit};
+use crate::job_ids;
 use crate::models::LoadedModel;
 use crate::progress::{BatchAttempt, Progress};
 use crate::report::{JobReport, Seen, overall, print_jobs};
 use crate::signals::{Ended, Signal, Signals};
+use crate::summary::{SUMMARY_EVERY, Summary, summary_above};
 use crate::wait::check_job_ids;
 
+/// How often the summary and the event source are looked at.
+const WATCH_TICK: Duration = Duration::from_millis(500);
+
 pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
+    // Standard input is read before the signal handlers go in, so that Ctrl-C still
+    // stops a read from a terminal.
+    let ids = job_ids::expand(&args.job_ids, std::io::stdin().lock())?;
     // From here on SIGINT and SIGTERM end the waits with a report instead of killing them.
     let mut signals = Signals::install()?;
-    let ids = check_job_ids(&args.job_ids)?;
+    let ids = check_job_ids(&ids)?;
+    let model = load_model(args)?;
+    let services: &[Service] = match args.events_queue {
+        Some(_) => &[Service::Batch, Service::Sqs],
+        None => &[Service::Batch],
+    };
+    let aws = AwsConfig::load(&args.aws, services).await?;
+    let batch = aws.batch();
+    let poller = (!args.poll_per_job).then(|| {
+        let poller = JobPoller::new(&batch.client);
+        match args.rate_limit {
+            Some(rate) => poller.rate_limit(rate),
+            None => poller,
+        }
+    });
+    let waiters = model.into_waiters(batch.client)?;
+    let defaults = JobWaitOptions::default();
+    let options = JobWaitOptions {
+        initial_delay: args.delay,
+        max_wait: args.max_wait,
+        call_timeout: args.aws.call_timeout.or(defaults.call_timeout),
+        connect_give_up: args.aws.connect_give_up.or(defaults.connect_give_up),
+        poller: poller.clone(),
+        ..defaults
+    };
+    tracing::debug!(jobs = ids.len(), ?options, "waiting for jobs");
+    // The option parser refuses --events-queue with --poll-per-job: a poller is there.
+    let events = match (&args.events_queue, &poller) {
+        (Some(queue_url), Some(poller)) => Some(Events {
+            queue_url: queue_url.clone(),
+            task: EventSource::new(&aws.sqs(), queue_url, poller)
+                .reconcile_every(args.reconcile_every.unwrap_or(DEFAULT_RECONCILE_EVERY))
+                .spawn(),
+        }),
+        _ => None,
+    };
+
+    let progress = Progress::new(args.output);
+    let board = JobBoard::new(&ids);
+    let summarize = progress.enabled() && ids.len() > summary_above();
+    let watch = Watch {
+        board: &board,
+        progress: &progress,
+        poller: poller.as_ref(),
+        events: events.as_ref(),
+        summarize,
+        started: Instant::now(),
+        warned: Cell::new(false),
+    };
+    let waits = JobWaits {
+        waiters,
+        // Through the poller, the jobs share their jitter draws (see `JobWaits`).
+        shared_jitter: poller
+            .is_some()
+            .then(|| (RandomSource::thread().unit() * 1e15) as u64),
+        options,
+        endpoint: batch.endpoint,
+        per_attempt: !summarize,
+    };
+    let ended = signals
+        .run(progress.drive(watch.alongside(waits.all(&board, &progress))))
+        .await;
+    progress.clear();
+    watch.look(true);
+    let (reports, exit) = match ended {
+        Ended::Finished(()) => {
+            let reports = board.reports(None);
+            let exit = overall(&reports).exit();
+            (reports, exit)
+        }
+        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
+    };
+    let mut extra = Map::new();
+    if let Some(poller) = &poller {
+        let stats = poller.stats();
+        extra.insert(
+            "poller".to_owned(),
+            json!({
+                "calls": stats.calls,
+                "rounds": stats.rounds,
+                "ids": stats.ids,
+                "max_ids_in_a_call": stats.max_ids_in_a_call,
+                "throttled": stats.throttled,
+                "splits": stats.splits,
+                "answered_without_a_call": stats.from_known,
+            }),
+        );
+    }
+    if let Some(events) = &events {
+        extra.insert("events".to_owned(), events.to_json());
+    }
+    print_jobs(&reports, args.output, extra);
+    Ok(exit)
+}
+
+/// The model, checked for the three waiters wait-for-job runs, on DescribeJobs.
+fn load_model(args: &WaitForJobArgs) -> Result<LoadedModel, CliError> {
     let model = LoadedModel::load(args.model.as_deref())?;
     // All three phases are checked before any waiting, so a bad model fails at once
     // rather than after the first phase.
@@ -45,39 +156,29 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
             other.operation()
         )));
     }
-    let batch = batch_client(&args.aws).await?;
-    let waiters = model.into_waiters(batch.client)?;
-    let defaults = JobWaitOptions::default();
-    let options = JobWaitOptions {
-        initial_delay: args.delay,
-        max_wait: args.max_wait,
-        call_timeout: args.aws.call_timeout.or(defaults.call_timeout),
-        connect_give_up: args.aws.connect_give_up.or(defaults.connect_give_up),
-        ..defaults
-    };
-    tracing::debug!(jobs = ids.len(), ?options, "waiting for jobs");
+    Ok(model)
+}
 
-    let progress = Progress::new(args.output);
-    let board = JobBoard::new(&ids);
-    let tracker = PerJobWaits {
-        waiters,
-        options,
-        endpoint: batch.endpoint,
-    };
-    let ended = signals
-        .run(progress.drive(tracker.track(&board, &progress)))
-        .await;
-    progress.clear();
-    let (reports, exit) = match ended {
-        Ended::Finished(()) => {
-            let reports = board.reports(None);
-            let exit = overall(&reports).exit();
-            (reports, exit)
-        }
-        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
-    };
-    print_jobs(&reports, args.output);
-    Ok(exit)
+/// The event source of `--events-queue`.
+struct Events {
+    queue_url: String,
+    task: EventTask,
+}
+
+impl Events {
+    fn to_json(&self) -> Value {
+        let stats = self.task.stats();
+        json!({
+            "queue_url": self.queue_url,
+            "receives": stats.receives,
+            "messages": stats.messages,
+            "applied": stats.applied,
+            "stale": stats.stale,
+            "not_waited": stats.not_waited,
+            "skipped": stats.skipped,
+            "stopped": self.task.error().map(|error| error.to_string()),
+        })
+    }
 }
 
 /// Every job of one `wait-for-job`, in the order given: what its waits have seen so far,
@@ -85,6 +186,8 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
 #[derive(Debug)]
 pub(crate) struct JobBoard {
     jobs: Vec<JobEntry>,
+    /// Where each id is in `jobs`.
+    index: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -105,6 +208,11 @@ impl JobBoard {
                     report: RefCell::default(),
                 })
                 .collect(),
+            index: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect(),
         }
     }
 
@@ -114,7 +222,7 @@ impl JobBoard {
     }
 
     fn entry(&self, id: &str) -> Option<&JobEntry> {
-        self.jobs.iter().find(|job| job.id == id)
+        self.index.get(id).map(|i| &self.jobs[*i])
     }
 
     /// Takes in one attempt of one of the job's waiters.
@@ -140,6 +248,23 @@ impl JobBoard {
         }
     }
 
+    /// The jobs per last seen status, how many are done, and the calls they made.
+    fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            jobs: self.jobs.len(),
+            ..Summary::default()
+        };
+        for job in &self.jobs {
+            let seen = job.seen.borrow();
+            summary.count(seen.status.as_deref());
+            summary.calls += u64::from(seen.attempts);
+            if job.report.borrow().is_some() {
+                summary.done += 1;
+            }
+        }
+        summary
+    }
+
     /// One report per job: the final one, or, for a job still being waited on when
     /// `signal` came, an interrupted one.
     fn reports(&self, signal: Option<Signal>) -> Vec<JobReport> {
@@ -150,54 +275,130 @@ impl JobBoard {
                 (None, Some(signal)) => {
                     JobReport::interrupted(&job.id, job.seen.borrow().clone(), signal)
                 }
-                // Every tracker finishes every job; should one not, say so.
+                // Every wait finishes its job; should one not, say so.
                 (None, None) => JobReport::without_result(&job.id, job.seen.borrow().clone()),
             })
             .collect()
     }
 }
 
-/// How the jobs of one `wait-for-job` are watched: every job of the board gets a final
-/// report ([`JobBoard::finish`]), and every attempt is reported as it happens
+/// Airflow's `wait_for_job` for each job, all running concurrently on this task; through
+/// the poller of `options` when there is one. Every job of the board gets a final report
+/// ([`JobBoard::finish`]), and every attempt is taken in as it happens
 /// ([`JobBoard::attempt`]), so an interruption can report what was seen.
 ///
-/// [`PerJobWaits`] runs every job's own waiter sequence. The planned shared poller, which
-/// batches the DescribeJobs calls of many jobs (100 ids per call), is meant to be another
-/// implementation of this trait, so the argument checks and reporting around it stay as
-/// they are.
-pub(crate) trait JobTracker {
-    async fn track(&self, board: &JobBoard, progress: &Progress);
-}
-
-/// Airflow's `wait_for_job` for each job, all running concurrently on this task.
+/// Through the poller every job draws its jitter (the initial delay, each phase's delay)
+/// from a generator seeded alike: each job's delays are Airflow's, but the jobs of one
+/// command draw the same ones, so their calls fall due together and go out merged. Drawn
+/// apart, the initial delays alone would spread the first calls over up to 9 seconds, a
+/// round each. Other commands draw other seeds, so separate processes still spread out.
 #[derive(Debug)]
-pub(crate) struct PerJobWaits {
+struct JobWaits {
     waiters: BatchWaiters,
+    /// The seed every job's jitter is drawn with, through the poller.
+    shared_jitter: Option<u64>,
     options: JobWaitOptions,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
+    /// A progress line per attempt (else the summary says how things go).
+    per_attempt: bool,
 }
 
-impl PerJobWaits {
-    async fn track_one(&self, id: &str, board: &JobBoard, progress: &Progress) {
+impl JobWaits {
+    async fn all(&self, board: &JobBoard, progress: &Progress) {
+        join_all(board.ids().map(|id| self.one(id, board, progress))).await;
+    }
+
+    async fn one(&self, id: &str, board: &JobBoard, progress: &Progress) {
         let ids = [id.to_owned()];
         let observer = |attempt: &BatchAttempt<'_>| {
             board.attempt(id, attempt);
-            progress.attempt(Some(id), attempt, &ids);
+            if self.per_attempt {
+                progress.attempt(Some(id), attempt, &ids);
+            }
+        };
+        let shared;
+        let options = match self.shared_jitter {
+            Some(seed) => {
+                shared = JobWaitOptions {
+                    random: RandomSource::seeded(seed),
+                    ..self.options.clone()
+                };
+                &shared
+            }
+            None => &self.options,
         };
         // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self
-            .waiters
-            .wait_for_job_with(id, &self.options, observer)
-            .await;
+        let result = self.waiters.wait_for_job_with(id, options, observer).await;
         let seen = board.seen(id);
         let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
         board.finish(id, report);
     }
 }
 
-impl JobTracker for PerJobWaits {
-    async fn track(&self, board: &JobBoard, progress: &Progress) {
-        join_all(board.ids().map(|id| self.track_one(id, board, progress))).await;
+/// What runs beside the waits: the summary line, and a warning when the event source
+/// stops (text output only; JSON output reports both at the end).
+struct Watch<'a> {
+    board: &'a JobBoard,
+    progress: &'a Progress,
+    poller: Option<&'a JobPoller>,
+    events: Option<&'a Events>,
+    summarize: bool,
+    started: Instant,
+    /// Whether the event source's stop was reported.
+    warned: Cell<bool>,
+}
+
+impl Watch<'_> {
+    /// Runs `waits`, looking at things every [`WATCH_TICK`] meanwhile.
+    async fn alongside(&self, waits: impl Future<Output = ()>) {
+        tokio::select! {
+            () = waits => {}
+            never = self.watch() => match never {},
+        }
+    }
+
+    async fn watch(&self) -> Infallible {
+        let mut ticks = tokio::time::interval(WATCH_TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_line = tokio::time::Instant::now() + SUMMARY_EVERY;
+        loop {
+            ticks.tick().await;
+            let due = tokio::time::Instant::now() >= next_line;
+            if due {
+                next_line += SUMMARY_EVERY;
+            }
+            self.look(due);
+        }
+    }
+
+    /// Warns once if the event source stopped; with a summary, updates the spinner's
+    /// and, when `line`, prints it.
+    fn look(&self, line: bool) {
+        if let Some(events) = self.events
+            && !self.warned.get()
+            && let Some(error) = events.task.error()
+        {
+            self.warned.set(true);
+            self.progress
+                .line(&format!("waiters: --events-queue: {error}"));
+        }
+        if !self.summarize {
+            return;
+        }
+        let mut summary = self.board.summary();
+        if let Some(poller) = self.poller {
+            summary.calls = poller.stats().calls;
+        }
+        if let Some(events) = self.events {
+            let stats = events.task.stats();
+            summary.events = Some((stats.messages, stats.applied));
+        }
+        summary.elapsed = self.started.elapsed();
+        let text = summary.line();
+        if line {
+            self.progress.line(&text);
+        }
+        self.progress.set_label(text);
     }
 }

@@ -8,6 +8,7 @@ mod cli;
 mod error;
 mod escape;
 mod events_command;
+mod job_ids;
 mod jobs;
 mod local;
 mod models;
@@ -15,6 +16,7 @@ mod operation_input;
 mod progress;
 mod report;
 mod signals;
+mod summary;
 mod wait;
 
 use std::process::ExitCode;

@@ -45,6 +45,16 @@ impl Progress {
         }
     }
 
+    /// Whether progress is shown (text output).
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// What the spinner line says after its frame.
+    pub(crate) fn set_label(&self, label: String) {
+        *self.status.borrow_mut() = (label, None);
+    }
+
     /// Reports one attempt of a waiter; `job` (for `wait-for-job`, where every job has
     /// its own waiters) prefixes the line.
     pub(crate) fn attempt(&self, job: Option<&str>, attempt: &BatchAttempt<'_>, ids: &[String]) {

@@ -1,6 +1,6 @@
 //! Results of `wait` and `wait-for-job`: outcomes, exit codes, and their text and JSON forms.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use waiters_runtime::aws_sdk_batch::types::JobDetail;
 use waiters_runtime::{
     BatchResponse, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass, FailureReason,
@@ -446,13 +446,17 @@ pub(crate) fn overall(reports: &[JobReport]) -> Outcome {
         .unwrap_or(Outcome::Success)
 }
 
-/// Prints the result of `wait-for-job`: one line per job, or one JSON object.
-pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat) {
+/// Prints the result of `wait-for-job`: one line per job, or one JSON object (with the
+/// members of `extra` after `outcome` and `jobs`).
+pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map<String, Value>) {
     match format {
         OutputFormat::Json => {
             let jobs: Vec<Value> = reports.iter().map(JobReport::to_json).collect();
-            let document = json!({"outcome": overall(reports).as_str(), "jobs": jobs});
-            stdout_line(&document.to_string());
+            let mut document = Map::new();
+            document.insert("outcome".to_owned(), overall(reports).as_str().into());
+            document.insert("jobs".to_owned(), jobs.into());
+            document.extend(extra);
+            stdout_line(&Value::Object(document).to_string());
         }
         OutputFormat::Text => {
             for report in reports {

@@ -1,6 +1,6 @@
-//! `waiters events setup|teardown` as a process: which endpoint each service's calls
-//! go to, one-line errors and exit codes. (The calls themselves are tested against moto
-//! in `tests/tests/e2e_moto.rs`.)
+//! `waiters events setup|teardown` and `wait-for-job --events-queue` as a process:
+//! which endpoint each service's calls go to, one-line errors and exit codes. (The calls
+//! themselves are tested against moto in `tests/tests/e2e_moto.rs`.)
 
 mod common;
 
@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use common::{stderr, stdout, waiters};
+use common::{Local, json_stdout, stderr, stdout, waiters};
 
 /// A fake AWS endpoint on 127.0.0.1: records each request's `X-Amz-Target` and answers
 /// every one with HTTP 400 `AccessDeniedException`, which the SDK does not retry.
@@ -236,4 +236,101 @@ fn help_names_the_commands_and_the_queue_rule() {
     ] {
         assert!(help.contains(expected), "{expected}: {help}");
     }
+}
+
+/// `wait-for-job JOB --events-queue URL` on a finished job of `local`, its Batch calls
+/// to `local` and its SQS calls to `sqs` (both from the environment).
+fn wait_with_events(local: &Local, sqs: &Denier, job: &str, output: &str) -> std::process::Output {
+    let queue = format!("{}/123456789012/batch-events", sqs.url);
+    waiters()
+        // The initial delay (1-3 s) outlasts the source's first, refused, receive.
+        .args([
+            "wait-for-job",
+            job,
+            "--delay",
+            "2",
+            "--events-queue",
+            &queue,
+        ])
+        .args(["--region", "us-east-1", "--output", output])
+        .env("AWS_ENDPOINT_URL_BATCH", local.server.endpoint_url())
+        .env("AWS_ENDPOINT_URL_SQS", &sqs.url)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn events_that_cannot_be_read_leave_the_waits_polling_with_a_warning() {
+    let local = Local::start();
+    let job = local.submit(&[]);
+    local.advance_phases(6);
+    let sqs = Denier::start();
+
+    let output = wait_with_events(&local, &sqs, &job, "text");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("success: Batch job {job} SUCCEEDED (exit code 0)\n")
+    );
+    let stopped = format!(
+        "receiving from SQS queue {}/123456789012/batch-events failed: the service answered HTTP 400 AccessDeniedException: denied by the fake endpoint; waits poll DescribeJobs alone",
+        sqs.url
+    );
+    let error = stderr(&output);
+    let warnings: Vec<&str> = error
+        .lines()
+        .filter(|line| line.starts_with("waiters: "))
+        .collect();
+    assert_eq!(
+        warnings,
+        [format!("waiters: --events-queue: {stopped}")],
+        "{error}"
+    );
+    assert_eq!(sqs.targets(), ["AmazonSQS.ReceiveMessage"]);
+
+    let output = wait_with_events(&local, &sqs, &job, "json");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "JSON output is quiet");
+    let result = json_stdout(&output);
+    assert_eq!(result["jobs"][0]["status"], "SUCCEEDED");
+    let events = &result["events"];
+    assert_eq!(events["receives"], 1, "{events}");
+    assert_eq!(events["messages"], 0, "{events}");
+    assert_eq!(events["stopped"], stopped.as_str(), "{events}");
+    assert!(result["poller"]["calls"].as_u64().is_some_and(|n| n >= 1));
+}
+
+#[test]
+fn a_malformed_sqs_endpoint_is_a_usage_error_with_events_only() {
+    let local = Local::start();
+    let job = local.submit(&[]);
+    local.advance_phases(6);
+    let run = |events: bool| {
+        let mut command = waiters();
+        command
+            .args([
+                "wait-for-job",
+                &job,
+                "--delay",
+                "0",
+                "--region",
+                "us-east-1",
+            ])
+            .env("AWS_ENDPOINT_URL_BATCH", local.server.endpoint_url())
+            .env("AWS_ENDPOINT_URL_SQS", "sqs.example");
+        if events {
+            command.args(["--events-queue", "https://sqs.example/123456789012/q"]);
+        }
+        command.output().unwrap()
+    };
+    let output = run(true);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "waiters: AWS_ENDPOINT_URL_SQS: `sqs.example` is not an http:// or https:// URL\n"
+    );
+    assert_eq!(local.describe_jobs_requests(), 0, "refused before any call");
+    // Without events the variable is not looked at.
+    let output = run(false);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }

@@ -29,7 +29,6 @@ use std::time::Duration;
 use aws_sdk_sqs::Client as SqsClient;
 use aws_sdk_sqs::operation::receive_message::ReceiveMessageError;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::task::JoinHandle;
 
 use crate::error::OperationError;
@@ -61,7 +60,7 @@ pub struct EventStats {
 }
 
 /// Why an event source stopped.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EventSourceError {
     /// The queue does not exist (any more).
@@ -110,14 +109,27 @@ impl EventSource {
         self
     }
 
-    /// Runs the source on a task of its own; dropping the handle stops it.
+    /// Runs the source on a task of its own; dropping the handle stops it. The poller
+    /// takes events from now on: waits started right after this do not first poll
+    /// alone, waiting for the task to run.
     pub fn spawn(self) -> EventTask {
+        self.poller.set_events(Some(self.reconcile_every));
         let stats = self.stats.clone();
         let poller = self.poller.clone();
+        let stopped = Arc::new(Mutex::new(None));
+        let record = stopped.clone();
+        let task = tokio::spawn(async move {
+            let result = self.run().await;
+            if let Err(error) = &result {
+                *record.lock().unwrap_or_else(|e| e.into_inner()) = Some(error.clone());
+            }
+            result
+        });
         EventTask {
-            task: tokio::spawn(self.run()),
+            task,
             stats,
             poller,
+            stopped,
         }
     }
 
@@ -156,11 +168,11 @@ impl EventSource {
                         Some(ReceiveMessageError::QueueDoesNotExist(_))
                     );
                     if gone || !error.class().is_transient() {
-                        return Err(self.stop(gone, DisplayErrorContext(&error).to_string()));
+                        return Err(self.stop(gone, error.describe()));
                     }
                     failures += 1;
                     if failures == FAILURES_BEFORE_FALLBACK {
-                        tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+                        tracing::warn!(queue = %self.queue_url, error = %error.describe(),
                             "receiving events keeps failing; waits poll DescribeJobs alone meanwhile");
                         self.poller.set_events(None);
                     }
@@ -234,7 +246,7 @@ impl EventSource {
             .send()
             .await;
         if let Err(error) = deleted {
-            tracing::warn!(queue = %self.queue_url, error = %DisplayErrorContext(&error),
+            tracing::warn!(queue = %self.queue_url, error = %error.describe(),
                 "could not delete received messages; they will come again");
         }
     }
@@ -266,6 +278,7 @@ pub struct EventTask {
     task: JoinHandle<Result<(), EventSourceError>>,
     stats: Arc<Mutex<EventStats>>,
     poller: JobPoller,
+    stopped: Arc<Mutex<Option<EventSourceError>>>,
 }
 
 impl EventTask {
@@ -277,6 +290,15 @@ impl EventTask {
     /// Whether the source stopped (the queue went away, or receiving failed for good).
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
+    }
+
+    /// Why the source stopped, once it has (the queue went away, or receiving failed for
+    /// good); `None` while it runs.
+    pub fn error(&self) -> Option<EventSourceError> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

@@ -88,6 +88,12 @@ where
     })
     .await;
 
+    // With events feeding the poller, what is known of the job must outlive each phase's
+    // waiter: else every phase would start by asking DescribeJobs for it again.
+    let _held = options
+        .poller
+        .as_ref()
+        .map(|poller| poller.hold(vec![job_id.to_owned()]));
     let phase = PhaseRun {
         job_id,
         options,

@@ -155,8 +155,12 @@ fn causes(error: &(dyn StdError + 'static)) -> Vec<String> {
     while let Some(cause) = next {
         let text = cause.to_string();
         let text = text.trim();
+        // An error code the SDK does not model: `unhandled error (Code)` over the
+        // metadata's `Error { code: .., message: .. }`, both already in the first part.
+        let unhandled = text.starts_with("unhandled error (") || text.starts_with("Error { ");
         if !text.is_empty()
             && !LAYERS.contains(&text)
+            && !unhandled
             && causes.last().is_none_or(|last| !last.contains(text))
         {
             causes.push(text.to_owned());

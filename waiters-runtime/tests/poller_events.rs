@@ -15,7 +15,10 @@ use serde_json::Value;
 use tokio::time::Instant;
 use waiters_runtime::poller::{EventOutcome, JobStateEvent};
 use waiters_runtime::typed::JobComplete;
-use waiters_runtime::{AcceptorMatch, FailureReason, JobPoller};
+use waiters_runtime::{
+    AcceptorMatch, DelayStrategy, FailureReason, JobPoller, JobWaitOptions, NoObserver,
+    RandomSource, typed,
+};
 
 fn lifecycle(finish: u64, outcome: &'static str) -> Timeline {
     vec![
@@ -92,6 +95,47 @@ async fn events_report_changes_at_once_with_few_calls() {
     assert!(fake.calls().len() <= 7, "{} calls", fake.calls().len());
     assert_eq!(stats.events, 100);
     assert!(stats.from_known > 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_job_keeps_what_events_told_from_one_phase_to_the_next() {
+    let jobs: Vec<(String, Timeline)> = (0..10)
+        .map(|i| (format!("job-{i}"), lifecycle(10 + i, "SUCCEEDED")))
+        .collect();
+    let fake = FakeBatch::new(jobs.clone());
+    let client = fake.client();
+    let poller = JobPoller::new(&client);
+    poller.set_events(Some(Duration::from_secs(300)));
+    let options = JobWaitOptions {
+        initial_delay: Some(Duration::ZERO),
+        phase_delay: DelayStrategy::Fixed,
+        random: RandomSource::fixed(0.0),
+        poller: Some(poller.clone()),
+        ..JobWaitOptions::default()
+    };
+    let waits = join_all(
+        jobs.iter()
+            .map(|(id, _)| typed::wait_for_job(&client, id, &options, NoObserver)),
+    );
+    let (results, ()) = tokio::join!(
+        waits,
+        publish(&poller, &fake, &jobs, |_| (1, Duration::ZERO))
+    );
+    for result in &results {
+        assert_eq!(
+            result
+                .as_ref()
+                .ok()
+                .and_then(|job| job.status())
+                .map(|s| s.as_str()),
+            Some("SUCCEEDED")
+        );
+    }
+    // One call for all ten at the start; JobRunning and JobComplete start from what the
+    // first call and the events told, without asking again.
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(poller.waits(), 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -109,17 +109,20 @@ pub struct Local {
 
 impl Local {
     pub fn start() -> Self {
+        Self::start_with(
+            LocalBatch::builder().default_profile(JobProfile::default().with_every_phase(HOUR)),
+        )
+    }
+
+    /// An endpoint built by `builder`.
+    pub fn start_with(builder: waiters_local::LocalBatchBuilder) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("a tokio runtime");
         let server = runtime
-            .block_on(
-                LocalBatch::builder()
-                    .default_profile(JobProfile::default().with_every_phase(HOUR))
-                    .start(),
-            )
+            .block_on(builder.start())
             .expect("the local endpoint starts");
         let client = server.client();
         Self {

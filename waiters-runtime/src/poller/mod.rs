@@ -207,12 +207,7 @@ impl JobPoller {
         let mut state = self.lock();
         let key = state.next_key;
         state.next_key += 1;
-        let mut unique: Vec<&String> = ids.iter().collect();
-        unique.sort();
-        unique.dedup();
-        for id in unique {
-            *state.refs.entry(id.clone()).or_default() += 1;
-        }
+        hold_ids(&mut state, &ids);
         state.waits.insert(
             key,
             Entry {
@@ -227,6 +222,58 @@ impl JobPoller {
             poller: self.clone(),
             key,
         }
+    }
+
+    /// Keeps `ids` waited on (what is known of them, when they were last polled) until
+    /// the hold is dropped, while no wait of its own is registered: `wait_for_job` holds
+    /// its job from one phase to the next, so that events do not lose track of it when
+    /// one phase's waiter has ended and the next one has not asked yet.
+    pub(crate) fn hold(&self, ids: Vec<String>) -> Hold {
+        hold_ids(&mut self.lock(), &ids);
+        Hold {
+            poller: self.clone(),
+            ids,
+        }
+    }
+}
+
+/// Counts one more wait (or hold) on each of `ids`.
+fn hold_ids(state: &mut State, ids: &[String]) {
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort();
+    unique.dedup();
+    for id in unique {
+        *state.refs.entry(id.clone()).or_default() += 1;
+    }
+}
+
+/// Counts one wait (or hold) less on each of `ids`; an id no longer waited on is
+/// forgotten.
+fn release_ids(state: &mut State, ids: &[String]) {
+    let mut unique: Vec<&String> = ids.iter().collect();
+    unique.sort();
+    unique.dedup();
+    for id in unique {
+        if let Some(count) = state.refs.get_mut(id) {
+            *count -= 1;
+            if *count == 0 {
+                state.refs.remove(id);
+                state.known.remove(id);
+                state.last_polled.remove(id);
+            }
+        }
+    }
+}
+
+/// Ids kept waited on without a wait (see [`JobPoller::hold`]).
+pub(crate) struct Hold {
+    poller: JobPoller,
+    ids: Vec<String>,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        release_ids(&mut self.poller.lock(), &self.ids);
     }
 }
 
@@ -325,19 +372,7 @@ impl Drop for PolledCall {
     fn drop(&mut self) {
         let mut state = self.poller.lock();
         if let Some(entry) = state.waits.remove(&self.key) {
-            let mut unique: Vec<&String> = entry.ids.iter().collect();
-            unique.sort();
-            unique.dedup();
-            for id in unique {
-                if let Some(count) = state.refs.get_mut(id) {
-                    *count -= 1;
-                    if *count == 0 {
-                        state.refs.remove(id);
-                        state.known.remove(id);
-                        state.last_polled.remove(id);
-                    }
-                }
-            }
+            release_ids(&mut state, &entry.ids);
         }
         if state.waits.is_empty()
             && let Some(round) = state.round.take()
