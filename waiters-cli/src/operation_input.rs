@@ -16,7 +16,7 @@ use crate::error::{CliError, Exit};
 use crate::models::LoadedModel;
 use crate::progress::Progress;
 use crate::report::{WaitReport, error_summary, response_json};
-use crate::signals::{Ended, Signals};
+use crate::signals::Signals;
 
 /// The operation DescribeJobs, whose input `--job-id` gives.
 const DESCRIBE_JOBS: &str = "DescribeJobs";
@@ -104,22 +104,13 @@ pub(crate) async fn wait(
     let waiting = progress.drive(waiter.wait_input_observed(input, observer));
     let ended = signals.run(waiting).await;
     progress.clear();
-    let (report, exit) = match ended {
-        Ended::Finished(result) => {
-            let report = WaitReport::new(&args.waiter, &result, endpoint);
-            let exit = report.outcome.exit();
-            (report, exit)
-        }
-        Ended::Signalled(signal) => (
-            WaitReport::interrupted(
-                &args.waiter,
-                attempts.get(),
-                last_response.into_inner(),
-                signal,
-            ),
-            signal.exit(),
-        ),
-    };
+    let (report, exit) = WaitReport::ended(
+        &args.waiter,
+        ended,
+        attempts.get(),
+        last_response.into_inner(),
+        endpoint,
+    );
     report.print(args.output);
     exit
 }

@@ -9,7 +9,7 @@ use waiters_runtime::{
 
 use crate::cli::OutputFormat;
 use crate::error::{Exit, stdout_line, stdout_text};
-use crate::signals::Signal;
+use crate::signals::{Ended, Signal};
 
 /// How a wait ended, as scripts see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +184,28 @@ impl WaitReport {
                 matched: None,
                 last_response: error.last_response().map_or(Value::Null, response_json),
             },
+        }
+    }
+
+    /// The report of a wait that finished or was stopped by a signal (having made
+    /// `attempts` calls, the last answered by `last_response`), with its exit code.
+    pub(crate) fn ended<R: ResponseBody, E: OperationError>(
+        waiter: &str,
+        ended: Ended<Result<Waited<R, E>, WaitError<R, E>>>,
+        attempts: u32,
+        last_response: Option<Value>,
+        endpoint: &str,
+    ) -> (Self, Exit) {
+        match ended {
+            Ended::Finished(result) => {
+                let report = Self::new(waiter, &result, endpoint);
+                let exit = report.outcome.exit();
+                (report, exit)
+            }
+            Ended::Signalled(signal) => (
+                Self::interrupted(waiter, attempts, last_response, signal),
+                signal.exit(),
+            ),
         }
     }
 

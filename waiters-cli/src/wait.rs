@@ -14,7 +14,7 @@ use crate::models::LoadedModel;
 use crate::operation_input;
 use crate::progress::{BatchAttempt, Progress};
 use crate::report::{WaitReport, response_json};
-use crate::signals::{Ended, Signals};
+use crate::signals::Signals;
 
 pub(crate) async fn run(args: &WaitArgs) -> Result<Exit, CliError> {
     // From here on SIGINT and SIGTERM end the wait with a report instead of killing it.
@@ -70,22 +70,13 @@ pub(crate) async fn run(args: &WaitArgs) -> Result<Exit, CliError> {
     let waiting = progress.drive(waiter.wait_observed(ids.iter().cloned(), observer));
     let ended = signals.run(waiting).await;
     progress.clear();
-    let (report, exit) = match ended {
-        Ended::Finished(result) => {
-            let report = WaitReport::new(&args.waiter, &result, &batch.endpoint);
-            let exit = report.outcome.exit();
-            (report, exit)
-        }
-        Ended::Signalled(signal) => (
-            WaitReport::interrupted(
-                &args.waiter,
-                attempts.get(),
-                last_response.into_inner(),
-                signal,
-            ),
-            signal.exit(),
-        ),
-    };
+    let (report, exit) = WaitReport::ended(
+        &args.waiter,
+        ended,
+        attempts.get(),
+        last_response.into_inner(),
+        &batch.endpoint,
+    );
     report.print(args.output);
     Ok(exit)
 }

@@ -237,12 +237,17 @@ impl JobPoller {
     }
 }
 
-/// Counts one more wait (or hold) on each of `ids`.
-fn hold_ids(state: &mut State, ids: &[String]) {
+/// Each of `ids` once (a wait may name a job twice).
+fn unique(ids: &[String]) -> Vec<&String> {
     let mut unique: Vec<&String> = ids.iter().collect();
     unique.sort();
     unique.dedup();
-    for id in unique {
+    unique
+}
+
+/// Counts one more wait (or hold) on each of `ids`.
+fn hold_ids(state: &mut State, ids: &[String]) {
+    for id in unique(ids) {
         *state.refs.entry(id.clone()).or_default() += 1;
     }
 }
@@ -250,10 +255,7 @@ fn hold_ids(state: &mut State, ids: &[String]) {
 /// Counts one wait (or hold) less on each of `ids`; an id no longer waited on is
 /// forgotten.
 fn release_ids(state: &mut State, ids: &[String]) {
-    let mut unique: Vec<&String> = ids.iter().collect();
-    unique.sort();
-    unique.dedup();
-    for id in unique {
+    for id in unique(ids) {
         if let Some(count) = state.refs.get_mut(id) {
             *count -= 1;
             if *count == 0 {
