@@ -100,7 +100,7 @@ pub(crate) struct Sample {
 /// What a memory child measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// N `wait_for_job` through one poller (tolerance 5 s), as in the calls benchmark.
+    /// N `wait_for_job` through one poller (the default tolerance), as in the calls benchmark.
     Poller(Delays),
     /// N `wait_for_job` each polling alone, all at once (no shards).
     PerJob(Delays),
@@ -164,6 +164,7 @@ pub(crate) fn child(n: usize, kind: &str, seed: u64) -> Result<(), String> {
                 Kind::PerJob(_) => Polling::PerJob,
                 _ => Polling::Poller {
                     tolerance: waiters_runtime::poller::DEFAULT_TOLERANCE,
+                    shared_jitter: true,
                 },
             };
             let scenario = Scenario {

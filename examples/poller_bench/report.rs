@@ -12,7 +12,14 @@ use crate::scenario::{Delays, FAILED_SHARE, Outcome, PHASE_RANGES, Polling, SHAR
 pub(crate) fn polling_name(polling: Polling) -> String {
     match polling {
         Polling::PerJob => "per-job".to_owned(),
-        Polling::Poller { tolerance } => format!("poller, tol. {}", seconds(tolerance)),
+        Polling::Poller {
+            tolerance,
+            shared_jitter,
+        } => format!(
+            "poller, tol. {}{}",
+            seconds(tolerance),
+            if shared_jitter { "" } else { ", own draws" }
+        ),
     }
 }
 
@@ -380,7 +387,7 @@ impl Report {
         let _ = writeln!(out, "### Goals\n");
         let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
         for (scenario, outcome) in &self.runs {
-            let Polling::Poller { tolerance } = scenario.polling else {
+            let Polling::Poller { tolerance, .. } = scenario.polling else {
                 continue;
             };
             let numbers = numbers(scenario, outcome);

@@ -59,6 +59,16 @@ impl Delays {
         }
     }
 
+    /// The one draw a poller shares among its waits: the waits' own fixed draw, or one
+    /// from the run's seed; none for the per-wait phase jitter this diagnostic is about.
+    fn poller_jitter(self, seed: u64) -> Option<RandomSource> {
+        match self {
+            Self::Fixed => Some(RandomSource::fixed(0.5)),
+            Self::Jitter => Some(RandomSource::seeded(seed)),
+            Self::PhaseJitter => None,
+        }
+    }
+
     fn options(self, wait_seed: u64) -> JobWaitOptions {
         match self {
             Self::Fixed => JobWaitOptions {
@@ -96,8 +106,13 @@ impl Delays {
 pub(crate) enum Polling {
     /// Every wait its own DescribeJobs calls (no poller).
     PerJob,
-    /// Every wait through one `JobPoller` with this tolerance.
-    Poller { tolerance: Duration },
+    /// Every wait through one `JobPoller` with this tolerance; `shared_jitter`: the
+    /// poller's one jitter draw for every wait (the library's default), else each wait's
+    /// own draws.
+    Poller {
+        tolerance: Duration,
+        shared_jitter: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -248,7 +263,20 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
     let baseline = measure_memory.then(memory::Baseline::take);
     let poller = match scenario.polling {
         Polling::PerJob => None,
-        Polling::Poller { tolerance } => Some(JobPoller::new(&client).tolerance(tolerance)),
+        Polling::Poller {
+            tolerance,
+            shared_jitter,
+        } => Some(
+            JobPoller::new(&client)
+                .tolerance(tolerance)
+                .shared_jitter_from(
+                    scenario
+                        .delays
+                        .poller_jitter(scenario.seed)
+                        .filter(|_| shared_jitter)
+                        .as_ref(),
+                ),
+        ),
     };
     let future_bytes = {
         let mut options = scenario.delays.options(0);

@@ -11,7 +11,7 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::poller::DEFAULT_RECONCILE_EVERY;
-use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions, RandomSource};
+use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions};
 
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
@@ -84,10 +84,6 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     };
     let waits = JobWaits {
         waiters,
-        // Through the poller, the jobs share their jitter draws (see `JobWaits`).
-        shared_jitter: poller
-            .is_some()
-            .then(|| (RandomSource::thread().unit() * 1e15) as u64),
         options,
         endpoint: batch.endpoint,
         per_attempt: !summarize,
@@ -287,16 +283,12 @@ impl JobBoard {
 /// ([`JobBoard::finish`]), and every attempt is taken in as it happens
 /// ([`JobBoard::attempt`]), so an interruption can report what was seen.
 ///
-/// Through the poller every job draws its jitter (the initial delay, each phase's delay)
-/// from a generator seeded alike: each job's delays are Airflow's, but the jobs of one
-/// command draw the same ones, so their calls fall due together and go out merged. Drawn
-/// apart, the initial delays alone would spread the first calls over up to 9 seconds, a
-/// round each. Other commands draw other seeds, so separate processes still spread out.
+/// The waits of one command. Through the poller, the jobs share its jitter draw (the
+/// initial delay, each phase's delay: see `JobPoller::shared_jitter_from`), so their
+/// calls fall due together and go out merged; other commands draw their own.
 #[derive(Debug)]
 struct JobWaits {
     waiters: BatchWaiters,
-    /// The seed every job's jitter is drawn with, through the poller.
-    shared_jitter: Option<u64>,
     options: JobWaitOptions,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
@@ -317,19 +309,11 @@ impl JobWaits {
                 progress.attempt(Some(id), attempt, &ids);
             }
         };
-        let shared;
-        let options = match self.shared_jitter {
-            Some(seed) => {
-                shared = JobWaitOptions {
-                    random: RandomSource::seeded(seed),
-                    ..self.options.clone()
-                };
-                &shared
-            }
-            None => &self.options,
-        };
         // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self.waiters.wait_for_job_with(id, options, observer).await;
+        let result = self
+            .waiters
+            .wait_for_job_with(id, &self.options, observer)
+            .await;
         let seen = board.seen(id);
         let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
         board.finish(id, report);

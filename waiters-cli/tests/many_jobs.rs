@@ -151,7 +151,8 @@ fn many_jobs_get_a_summary_line_instead_of_a_line_per_attempt() {
         // The run is shorter than the summary's period: only the last line.
         assert_eq!(err.lines().count(), 1, "{mode}: one summary line:\n{err}");
         let line = err.lines().next().unwrap_or_default();
-        let expected = format!("30 jobs: 30 SUCCEEDED; 30 done; {calls} DescribeJobs calls; ");
+        let noun = if calls == 1 { "call" } else { "calls" };
+        let expected = format!("30 jobs: 30 SUCCEEDED; 30 done; {calls} DescribeJobs {noun}; ");
         assert!(
             line.starts_with(&expected),
             "{mode}: {line:?}, {calls} calls"

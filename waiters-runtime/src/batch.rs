@@ -13,7 +13,7 @@ use waiters_model::{
 
 use crate::call::{BatchResponse, call};
 use crate::config::WaiterConfig;
-use crate::engine::{self, NoObserver, Observer, Waited};
+use crate::engine::{self, NoObserver, Observer, Start, Waited};
 use crate::error::{
     AcceptorMatch, ErrorClass, FailureReason, InvalidInput, OperationError, UnknownWaiter,
     WaitError,
@@ -240,13 +240,14 @@ impl JobPhase for RuntimePhase {
 
     async fn wait_phase<Obs>(
         &self,
+        start: Start<DescribeJobsResponse, DescribeJobsSdkError>,
         observer: Obs,
     ) -> Result<Waited<DescribeJobsResponse, DescribeJobsSdkError>, BatchWaitError>
     where
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
         self.waiter
-            .wait_observed([self.job_id.as_str()], observer)
+            .wait_from([self.job_id.as_str()], start, observer)
             .await
     }
 }
@@ -349,6 +350,21 @@ impl BatchWaiter {
         S: Into<String>,
         Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
     {
+        self.wait_from(job_ids, Start::default(), observer).await
+    }
+
+    /// [`wait_observed`](Self::wait_observed) from `start`.
+    pub(crate) async fn wait_from<I, S, Obs>(
+        &self,
+        job_ids: I,
+        start: Start<DescribeJobsResponse, DescribeJobsSdkError>,
+        observer: Obs,
+    ) -> Result<Waited<DescribeJobsResponse, DescribeJobsSdkError>, BatchWaitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        Obs: Observer<DescribeJobsResponse, DescribeJobsSdkError>,
+    {
         if self.operation() != "DescribeJobs" {
             return Err(self.refuse(format!(
                 "waiter {} polls {}: job ids are input for DescribeJobs; give the {} input \
@@ -370,11 +386,11 @@ impl BatchWaiter {
         match &self.poller {
             Some(poller) => {
                 let calls = poller.register(job_ids);
-                engine::wait(name, &self.config, calls, classify, observer).await
+                engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }
             None => {
                 let calls = || describe_jobs(&self.client, job_ids.clone());
-                engine::wait(name, &self.config, calls, classify, observer).await
+                engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }
         }
     }

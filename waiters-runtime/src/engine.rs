@@ -113,6 +113,26 @@ where
     }
 }
 
+/// Where a wait starts, for `wait_for_job`'s phases: the first one sleeps the initial
+/// delay through its [`Call`] (so a shared poller may answer it early, with others'), and
+/// through a poller each later one takes the response that ended the phase before as its
+/// first attempt (a call at the same instant would ask the same question).
+pub(crate) struct Start<O, E> {
+    /// No call before this instant.
+    pub(crate) at: Option<Instant>,
+    /// The first attempt's response, already in hand.
+    pub(crate) response: Option<Result<O, E>>,
+}
+
+impl<O, E> Default for Start<O, E> {
+    fn default() -> Self {
+        Self {
+            at: None,
+            response: None,
+        }
+    }
+}
+
 /// Runs a wait.
 ///
 /// - `operation` makes one call (a closure, or any [`Call`]); the first call is immediate and the engine sleeps only
@@ -133,6 +153,32 @@ where
 pub async fn wait<O, E, Op, C, Obs>(
     waiter: impl Into<Cow<'static, str>>,
     config: &WaiterConfig,
+    operation: Op,
+    classify: C,
+    observer: Obs,
+) -> Result<Waited<O, E>, WaitError<O, E>>
+where
+    Op: Call<O, E>,
+    C: Fn(&Result<O, E>) -> Option<AcceptorMatch>,
+    E: OperationError,
+    Obs: Observer<O, E>,
+{
+    wait_from(
+        waiter,
+        config,
+        Start::default(),
+        operation,
+        classify,
+        observer,
+    )
+    .await
+}
+
+/// [`wait`] from `start`.
+pub(crate) async fn wait_from<O, E, Op, C, Obs>(
+    waiter: impl Into<Cow<'static, str>>,
+    config: &WaiterConfig,
+    start: Start<O, E>,
     mut operation: Op,
     classify: C,
     mut observer: Obs,
@@ -154,6 +200,18 @@ where
     // When the current run of calls without an answer started, and how many it has.
     let mut unanswered: Option<(Instant, u32)> = None;
     let mut last_response: Option<Result<O, E>> = None;
+    let Start {
+        at: first_call_at,
+        response: mut first_response,
+    } = start;
+    if let Some(at) = first_call_at {
+        match deadline {
+            // Past the deadline the wait ends without a call, as after any sleep: no
+            // early answer may start one.
+            Some(deadline) if at >= deadline => tokio::time::sleep_until(deadline).await,
+            _ => operation.sleep_until(at).await,
+        }
+    }
 
     let fail = |reason: FailureReason, attempts: u32, last_response: Option<Result<O, E>>| {
         tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
@@ -189,9 +247,10 @@ where
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let finished = match limit {
-            Some(limit) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
-            None => Some(operation.call().await),
+        let finished = match (first_response.take(), limit) {
+            (Some(response), _) => Some(response),
+            (None, Some(limit)) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
+            (None, None) => Some(operation.call().await),
         };
         let response = match finished {
             Some(response) => response,

@@ -11,7 +11,7 @@ use crate::config::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayStrategy, RandomSource, TransientRetry,
     WaiterConfig, add_jitter,
 };
-use crate::engine::{Attempt, Observer, Waited};
+use crate::engine::{Attempt, Observer, Start, Waited};
 use crate::error::{FailureReason, UnknownWaiter, WaitError};
 use crate::operation::DescribeJobsSdkError;
 use crate::poller::JobPoller;
@@ -47,6 +47,7 @@ pub(crate) trait JobPhase {
 
     async fn wait_phase<Obs>(
         &self,
+        start: Start<Self::Output, DescribeJobsSdkError>,
         observer: Obs,
     ) -> Result<
         Waited<Self::Output, DescribeJobsSdkError>,
@@ -59,6 +60,10 @@ pub(crate) trait JobPhase {
 /// Airflow's `wait_for_job` over its three phase waiters (JobExists, JobRunning,
 /// JobComplete): the initial delay, each phase with its delay drawn once through
 /// `phase_delay`, then the final status check.
+///
+/// Through a shared poller, the initial delay is JobExists' first sleep, so the poller may
+/// answer it early with other waits' calls, and each later phase starts from the response
+/// that ended the phase before instead of asking again at the same instant.
 pub(crate) async fn run_job_phases<O, Obs>(
     job_id: &str,
     exists: impl JobPhase<Output = O>,
@@ -72,22 +77,15 @@ where
     Obs: Observer<O, DescribeJobsSdkError>,
 {
     let started = tokio::time::Instant::now();
+    let random = options
+        .poller
+        .as_ref()
+        .and_then(JobPoller::shared_jitter)
+        .unwrap_or(&options.random);
     let initial = match options.initial_delay {
-        None => Duration::from_secs_f64(options.random.uniform(1.0, 10.0)),
-        Some(delay) => add_jitter(
-            delay,
-            Duration::from_secs(1),
-            Duration::ZERO,
-            &options.random,
-        ),
+        None => Duration::from_secs_f64(random.uniform(1.0, 10.0)),
+        Some(delay) => add_jitter(delay, Duration::from_secs(1), Duration::ZERO, random),
     };
-    // The initial delay counts against the deadline too.
-    tokio::time::sleep(match options.max_wait {
-        Some(max_wait) => initial.min(max_wait),
-        None => initial,
-    })
-    .await;
-
     // With events feeding the poller, what is known of the job must outlive each phase's
     // waiter: else every phase would start by asking DescribeJobs for it again.
     let _held = options
@@ -97,11 +95,18 @@ where
     let phase = PhaseRun {
         job_id,
         options,
+        random,
         started,
     };
-    phase.run(exists, &mut observer).await?;
-    phase.run(running, &mut observer).await?;
-    let last = phase.run(complete, &mut observer).await?;
+    // The initial delay counts against the deadline too (the engine's deadline check
+    // after the sleep); a delay too long to represent is no first call at all.
+    let first = Start {
+        at: Some(started.checked_add(initial).unwrap_or_else(far_future)),
+        response: None,
+    };
+    let last = phase.run(exists, first, &mut observer).await?;
+    let last = phase.run(running, phase.next(last), &mut observer).await?;
+    let last = phase.run(complete, phase.next(last), &mut observer).await?;
     let job = last
         .as_ref()
         .and_then(|response| response.job(job_id))
@@ -111,18 +116,36 @@ where
     check_job_status(job_id, job)
 }
 
+/// About 30 years from now: later than any wait, and representable.
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
 /// What every phase of one `wait_for_job` shares.
 struct PhaseRun<'a> {
     job_id: &'a str,
     options: &'a JobWaitOptions,
+    /// The jitter draws: the wait's own, or its poller's shared ones.
+    random: &'a RandomSource,
     started: tokio::time::Instant,
 }
 
 impl PhaseRun<'_> {
+    /// How the phase after one that ended with `last` starts: through a poller, from that
+    /// response (a call now would ask the same question at the same instant); alone, with
+    /// a call, as Airflow's waiters do.
+    fn next<O>(&self, last: Option<O>) -> Start<O, DescribeJobsSdkError> {
+        Start {
+            at: None,
+            response: last.filter(|_| self.options.poller.is_some()).map(Ok),
+        }
+    }
+
     /// Runs one phase with the options applied; returns its last output.
     async fn run<P, Obs>(
         &self,
         mut phase: P,
+        start: Start<P::Output, DescribeJobsSdkError>,
         observer: &mut Obs,
     ) -> Result<Option<P::Output>, JobWaitError<P::Output>>
     where
@@ -132,10 +155,10 @@ impl PhaseRun<'_> {
         let options = self.options;
         let config = phase.config_mut();
         // Airflow draws the jitter once per waiter.
-        config.delay = options.phase_delay.delay(0, config.delay, &options.random);
+        config.delay = options.phase_delay.delay(0, config.delay, self.random);
         config.max_attempts = options.max_attempts;
         config.transient_errors = options.transient_errors;
-        config.random = options.random.clone();
+        config.random = self.random.clone();
         config.call_timeout = options.call_timeout;
         config.connect_give_up = options.connect_give_up;
         if let Some(max_wait) = options.max_wait {
@@ -143,7 +166,7 @@ impl PhaseRun<'_> {
         }
         let phase_observer =
             |attempt: &Attempt<'_, P::Output, DescribeJobsSdkError>| observer.on_attempt(attempt);
-        match phase.wait_phase(phase_observer).await {
+        match phase.wait_phase(start, phase_observer).await {
             Ok(waited) => Ok(waited.into_output()),
             Err(mut error) => {
                 // A phase's deadline is what was left of the caller's: report theirs.
@@ -177,14 +200,18 @@ pub struct JobWaitOptions {
     pub phase_delay: DelayStrategy,
     /// What happens to transient errors.
     pub transient_errors: TransientRetry,
-    /// Where the jitter comes from.
+    /// Where the jitter comes from. Through a poller that shares its jitter (the default,
+    /// see [`JobPoller::shared_jitter_from`]), the poller's draw is used instead.
     pub random: RandomSource,
     /// Each phase's [`WaiterConfig::call_timeout`].
     pub call_timeout: Option<Duration>,
     /// Each phase's [`WaiterConfig::connect_give_up`].
     pub connect_give_up: Option<Duration>,
     /// A shared poller for the DescribeJobs calls of every phase (see
-    /// [`JobPoller`](crate::JobPoller)); `None` calls for this job alone.
+    /// [`JobPoller`](crate::JobPoller)); `None` calls for this job alone. Through a
+    /// poller, the first call may come early with other waits' (the initial delay is a
+    /// sleep like the others), and a phase after the first starts from the response that
+    /// ended the one before rather than calling again at the same instant.
     pub poller: Option<JobPoller>,
 }
 

@@ -8,7 +8,7 @@
 //! attempt budget and deadline.
 //!
 //! - **Early, never late.** When a call goes out, waits whose next call is due within
-//!   [`JobPoller::tolerance`] (5 s by default, and never more than half of that wait's
+//!   [`JobPoller::tolerance`] (10 s by default, and never more than half of that wait's
 //!   sleep) are answered by it too: their call comes that much early. A wait is late only
 //!   by the round trip of a call already in flight.
 //! - **Errors.** A throttling, 5xx, timeout or connection error reaches every wait of the
@@ -56,6 +56,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::config::RandomSource;
 use crate::engine::Call;
 use crate::operation::DescribeJobsSdkError;
 use crate::response::DescribeJobsResponse;
@@ -65,7 +66,7 @@ use rate::RateLimiter;
 pub const MAX_IDS_PER_CALL: usize = 100;
 
 /// The default [`JobPoller::tolerance`].
-pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5);
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(10);
 
 /// A shared DescribeJobs poller; clones share it. See the [module docs](self).
 #[derive(Clone)]
@@ -100,6 +101,9 @@ pub struct PollerStats {
 struct Shared {
     client: Client,
     tolerance: Duration,
+    /// The one jitter draw `wait_for_job` uses for every wait through the poller, if
+    /// shared (see [`JobPoller::shared_jitter_from`]).
+    shared_jitter: Option<RandomSource>,
     decoder: decode::JobDecoder,
     state: Mutex<State>,
     /// Wakes the round task when a wait asks or events start while it idles.
@@ -147,6 +151,7 @@ impl JobPoller {
             shared: Arc::new(Shared {
                 client: client.clone(),
                 tolerance: DEFAULT_TOLERANCE,
+                shared_jitter: Some(RandomSource::fixed(RandomSource::thread().unit())),
                 decoder: decode::JobDecoder::new(),
                 state: Mutex::new(State::default()),
                 wake_round: tokio::sync::Notify::new(),
@@ -159,6 +164,28 @@ impl JobPoller {
     /// Set it before the first wait.
     pub fn tolerance(self, tolerance: Duration) -> Self {
         self.rebuild(|shared| shared.tolerance = tolerance)
+    }
+
+    /// Where `wait_for_job` through this poller draws Airflow's jitter (its initial delay
+    /// and each phase's delay): `Some(random)` makes one draw from `random`, shared by
+    /// every wait of the poller; `None` lets each wait draw from its own
+    /// [`JobWaitOptions::random`](crate::JobWaitOptions::random), as without a poller.
+    ///
+    /// Shared is the default (one draw from the thread's generator). Jitter keeps
+    /// independent pollers apart, so that they do not call the service in step; inside
+    /// one process the poller puts waits in step on purpose, to answer them with few
+    /// calls, and per-wait draws would pull them apart again: with them, 1,000 waits make
+    /// several times more calls (BENCHMARKS.md). Each process, and each poller, still
+    /// draws its own value. Set it before the first wait.
+    pub fn shared_jitter_from(self, random: Option<&RandomSource>) -> Self {
+        let shared = random.map(|random| RandomSource::fixed(random.unit()));
+        self.rebuild(|inner| inner.shared_jitter = shared)
+    }
+
+    /// The jitter draws shared by this poller's waits, if shared (see
+    /// [`shared_jitter_from`](Self::shared_jitter_from)).
+    pub fn shared_jitter(&self) -> Option<&RandomSource> {
+        self.shared.shared_jitter.as_ref()
     }
 
     /// At most `calls_per_second` DescribeJobs calls (for every wait together). Set it

@@ -33,7 +33,7 @@ use aws_sdk_batch::operation::describe_jobs::{DescribeJobs, DescribeJobsOutput};
 use aws_sdk_batch::types::JobDetail;
 
 use crate::config::WaiterConfig;
-use crate::engine::{Observer, Waited};
+use crate::engine::{Observer, Start, Waited};
 use crate::job::{JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
 use crate::operation::DescribeJobsSdkError;
 
@@ -89,11 +89,12 @@ impl<D: Definition<Operation = DescribeJobs>> JobPhase for Waiter<D> {
 
     async fn wait_phase<Obs>(
         &self,
+        start: Start<DescribeJobsOutput, DescribeJobsSdkError>,
         observer: Obs,
     ) -> Result<Waited<DescribeJobsOutput, DescribeJobsSdkError>, TypedWaitError<DescribeJobs>>
     where
         Obs: Observer<DescribeJobsOutput, DescribeJobsSdkError>,
     {
-        self.wait_observed(observer).await
+        self.wait_from(start, observer).await
     }
 }

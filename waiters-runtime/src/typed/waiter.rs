@@ -11,7 +11,7 @@ use aws_sdk_batch::Client;
 use waiters_model::AcceptorState;
 
 use crate::config::{DelayStrategy, TransientRetry, WaiterConfig};
-use crate::engine::{self, Call, NoObserver, Observer, Waited};
+use crate::engine::{self, Call, NoObserver, Observer, Start, Waited};
 use crate::error::{AcceptorMatch, WaitError};
 use crate::operation::{CallError, Operation, Response};
 use crate::poller::JobPoller;
@@ -319,14 +319,27 @@ impl<D: Definition<Operation = Op>, Op: Operation> Waiter<D, Op> {
     where
         Obs: Observer<Op::Output, CallError<Op>>,
     {
+        self.wait_from(Start::default(), observer).await
+    }
+
+    /// [`wait_observed`](Self::wait_observed) from `start`.
+    pub(crate) async fn wait_from<Obs>(
+        &self,
+        start: Start<Op::Output, CallError<Op>>,
+        observer: Obs,
+    ) -> Result<Waited<Op::Output, CallError<Op>>, TypedWaitError<Op>>
+    where
+        Obs: Observer<Op::Output, CallError<Op>>,
+    {
+        let (name, config, classify) = (D::NAME, &self.config, Self::classify);
         match &self.route {
             Some(route) => {
                 let calls = (route.calls)(&route.poller, &self.input);
-                engine::wait(D::NAME, &self.config, calls, Self::classify, observer).await
+                engine::wait_from(name, config, start, calls, classify, observer).await
             }
             None => {
                 let calls = || Op::send(&self.client, &self.input);
-                engine::wait(D::NAME, &self.config, calls, Self::classify, observer).await
+                engine::wait_from(name, config, start, calls, classify, observer).await
             }
         }
     }
