@@ -61,12 +61,14 @@ mod expand;
 mod naming;
 mod operations;
 mod options;
+mod shape_model;
 mod shapes;
 
 use proc_macro2::TokenStream;
 
 pub use error::{CodegenError, Failure, Problem, ProblemKind};
 pub use options::Options;
+pub use shape_model::{AcceptorError, CompiledAcceptor, ShapeModel, ShapeModelError};
 
 /// Generates the typed waiters of the waiters-2 model in `json`.
 ///
