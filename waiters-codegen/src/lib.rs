@@ -53,6 +53,13 @@
 //! method per waiter, implemented for the Batch client. Generated code reaches the runtime
 //! only through the absolute path in [`Options::runtime`] (`::waiters_runtime` by
 //! default).
+//!
+//! # Other services
+//!
+//! The generator emits Batch waiters only, but its acceptor compiler is not tied to
+//! Batch: [`ShapeModel`] reads any service's shapes from botocore's `service-2.json` and
+//! compiles a waiter's acceptors against them, as the tests do for every waiter model
+//! botocore ships.
 #![warn(missing_docs)]
 
 mod compile;

@@ -262,3 +262,94 @@ fn table_shape(name: &str, shape: &Value) -> Value {
         _ => json!({ "type": shape["type"] }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waiters_model::WaiterModel;
+
+    fn matcher(argument: &str) -> Matcher {
+        let model = json!({"version": 2, "waiters": {"W": {
+            "operation": "Get", "delay": 1, "maxAttempts": 1,
+            "acceptors": [{"matcher": "path", "argument": argument, "expected": true,
+                           "state": "success"}]}}});
+        let model = WaiterModel::from_json_str(&model.to_string()).expect("loads");
+        model.waiter("W").expect("W").acceptors()[0].matcher.clone()
+    }
+
+    #[test]
+    fn broken_service_models_are_errors() {
+        for (text, reason) in [
+            ("", "EOF while parsing"),
+            ("{}", "no metadata.serviceId"),
+            (r#"{"metadata": {"serviceId": "S"}}"#, "no operations"),
+            (
+                r#"{"metadata": {"serviceId": "S"}, "operations": {}, "shapes": {
+                    "A": {"type": "list", "member": {"shape": "B"}}}}"#,
+                "A refers to missing shape B",
+            ),
+            (
+                r#"{"metadata": {"serviceId": "S"}, "operations": {}, "shapes": {
+                    "A": {"type": "list", "member": {"shape": "A"}}}}"#,
+                "A is a list or map that contains itself",
+            ),
+        ] {
+            let error = ShapeModel::from_botocore(text).expect_err(text).to_string();
+            assert!(
+                error.starts_with("the botocore service model is invalid: ")
+                    && error.contains(reason),
+                "{text}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_rust_cannot_spell_compare_as_text_or_are_errors() {
+        let shapes = ShapeModel::from_botocore(
+            r#"{"metadata": {"serviceId": "Odd Service-1"},
+                "operations": {"Get": {"output": {"shape": "Out"}}, "Put": {}},
+                "shapes": {
+                  "Out": {"type": "structure", "members": {
+                    "state": {"shape": "3DState"}, "self": {"shape": "Str"},
+                    "kind": {"shape": "Kind"}}},
+                  "3DState": {"type": "string", "enum": ["-", "1x", "ok"]},
+                  "Kind": {"type": "string", "enum": ["Self", "in-use"]},
+                  "Str": {"type": "string"}}}"#,
+        )
+        .expect("loads");
+        let code = |argument: &str| {
+            shapes
+                .compile("Get", &matcher(argument))
+                .map(|c| c.expect("a path matcher").code.to_string())
+        };
+        // No Rust enum name: the text is compared.
+        let state = code("state == '-'").expect("compiles");
+        assert!(state.contains("as_str () == \"-\""), "{state}");
+        // A variant Rust cannot name is compared as text, the others by variant.
+        let kind = code("kind == 'Self' || kind == 'in-use'").expect("compiles");
+        assert!(kind.contains("as_str () == \"Self\""), "{kind}");
+        assert!(
+            kind.contains("aws_sdk_oddservice1 :: types :: Kind :: InUse"),
+            "{kind}"
+        );
+        let error = code("self == 'x'").expect_err("no getter").to_string();
+        assert!(
+            error.contains("member `self` has no Rust getter name"),
+            "{error}"
+        );
+        assert_eq!(
+            shapes
+                .compile("Put", &matcher("a"))
+                .unwrap_err()
+                .to_string(),
+            "operation \"Put\" has no output shape"
+        );
+        assert_eq!(
+            shapes
+                .compile("Nope", &matcher("a"))
+                .unwrap_err()
+                .to_string(),
+            "the service model has no operation \"Nope\""
+        );
+    }
+}

@@ -244,6 +244,21 @@ impl ShapeTable {
             if let Some(missing) = targets.iter().find(|t| !table.shapes.contains_key(**t)) {
                 return Err(bad(&format!("{name} refers to missing shape {missing}")));
             }
+            // A type is built by following lists and maps down to their elements; a
+            // structure ends the walk (it is named, not expanded), a loop would not.
+            let mut seen = BTreeSet::new();
+            let mut next = Some(name);
+            while let Some(current) = next {
+                if !seen.insert(current) {
+                    return Err(bad(&format!(
+                        "{name} is a list or map that contains itself with no structure between"
+                    )));
+                }
+                next = match table.shapes.get(current) {
+                    Some(Shape::List(t) | Shape::Map(t)) => Some(t),
+                    _ => None,
+                };
+            }
         }
         Ok(table)
     }
@@ -371,6 +386,7 @@ mod tests {
             "{}",
             r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {"type": "list", "member": "B"}}}"#,
             r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {}}}"#,
+            r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {"type": "list", "member": "B"}, "B": {"type": "map", "value": "A"}}}"#,
         ] {
             assert!(ShapeTable::parse(text).is_err(), "{text}");
         }

@@ -6,7 +6,7 @@
 //! - Always: the waiter models in `tests/fixtures/botocore/` (the latest API version of 8
 //!   services in botocore 1.44.8), with their services' shapes trimmed to what the
 //!   waiters' outputs reach, in `tests/corpus/shapes/`.
-//! - With `WAITERS_BOTOCORE_DATA` pointing at botocore's `data` directory, with each
+//! - With `BOTOCORE_DATA` pointing at botocore's `data` directory, with each
 //!   `service-2.json` decompressed (`KEEP_BOTOCORE=DIR waiters-cli/scripts/validate-botocore.sh`
 //!   leaves one in `DIR/botocore/data`): every `waiters-2.json` there, and a check that the
 //!   trimmed shapes are up to date (`WAITERS_BLESS=1` rewrites them).
@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use waiters_codegen::{AcceptorError, ProblemKind, ShapeModel};
 use waiters_model::WaiterModel;
 
-const DATA_VAR: &str = "WAITERS_BOTOCORE_DATA";
+const DATA_VAR: &str = "BOTOCORE_DATA";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -194,7 +194,63 @@ fn fixtures_compile() {
     assert!(counts.expressions > 100, "{}", counts.expressions);
 }
 
-/// Every `waiters-2.json` under `WAITERS_BOTOCORE_DATA`, with the `service-2.json` next to it.
+/// A few of the fixtures' acceptors as the code they compile to (formatted as functions
+/// over an `Output` type), so that a change to what the compiler writes for real models
+/// shows in review: `*` over a map (SES), a `pathAll` over a nested member (EC2), a
+/// `path` on a scalar (DynamoDB) and a filter with `length` (ECS).
+#[test]
+fn sample_expansions() {
+    let files = fixture_files();
+    let mut text = String::new();
+    for (service, waiter, index) in [
+        ("ses", "IdentityExists", 0),
+        ("ec2", "InstanceRunning", 0),
+        ("dynamodb", "TableExists", 0),
+        ("ecs", "ServicesStable", 3),
+    ] {
+        let file = files
+            .iter()
+            .find(|f| f.label.starts_with(&format!("{service}/")))
+            .expect("fixture");
+        let model = WaiterModel::from_json_str(&file.waiters).expect("loads");
+        let definition = model.waiter(waiter).expect("waiter");
+        let acceptor = &definition.acceptors()[index];
+        let shapes = ShapeModel::from_botocore(&file.service).expect("shapes");
+        let compiled = shapes
+            .compile(definition.operation(), &acceptor.matcher)
+            .expect("compiles")
+            .expect("a path matcher");
+        let code = compiled.code;
+        let function = if compiled.fallible {
+            quote::quote!(fn search(output: &Output) -> Option<bool> { Some(#code) })
+        } else {
+            quote::quote!(fn matches(output: &Output) -> bool { #code })
+        };
+        let file: syn::File = syn::parse2(function).expect("the code parses");
+        let argument = acceptor
+            .matcher
+            .argument()
+            .map(|a| a.as_str())
+            .unwrap_or("");
+        text += &format!(
+            "// {} waiters.{waiter}.acceptors[{index}]: {} `{argument}`\n{}\n",
+            file_label(service, &files),
+            acceptor.matcher.name(),
+            prettyplease::unparse(&file)
+        );
+    }
+    insta::assert_snapshot!(text);
+}
+
+fn file_label(service: &str, files: &[CorpusFile]) -> String {
+    files
+        .iter()
+        .find(|f| f.label.starts_with(&format!("{service}/")))
+        .map(|f| f.label.clone())
+        .unwrap_or_default()
+}
+
+/// Every `waiters-2.json` under `BOTOCORE_DATA`, with the `service-2.json` next to it.
 fn corpus_files(data: &Path) -> Vec<CorpusFile> {
     let mut files = Vec::new();
     for service_dir in sorted_dir(data) {
