@@ -5,8 +5,9 @@
 # Usage: waiters-cli/scripts/validate-botocore.sh [BOTOCORE_VERSION]
 #   BOTOCORE_VERSION  a pip version spec such as 1.44.8 (default: the latest release)
 #   WAITERS           the `waiters` binary to use (default: built with cargo)
-#   KEEP_BOTOCORE=DIR keep the extracted data in DIR (e.g. to run the cargo test with
-#                     BOTOCORE_DATA=DIR/botocore/data) instead of a temporary directory
+#   KEEP_BOTOCORE=DIR keep the extracted data in DIR instead of a temporary directory, with
+#                     each waiter model's service-2.json next to it (decompressed), for
+#                     the cargo tests that read BOTOCORE_DATA=DIR/botocore/data
 #
 # Exit status: that of `waiters validate` (0 all valid, 2 some invalid), or 1 when
 # botocore cannot be downloaded or holds no models.
@@ -34,15 +35,24 @@ if [ -z "$wheel" ]; then
     exit 1
 fi
 echo "extracting $(basename "$wheel")" >&2
-# Only the waiter models: the whole data directory is large. Python's zipfile avoids
-# depending on unzip being installed.
-python3 - "$wheel" "$work" <<'EOF'
-import sys, zipfile
-wheel, dest = sys.argv[1], sys.argv[2]
+# Only the waiter models (and, when kept, their service models): the whole data directory
+# is large. Python's zipfile and gzip avoid depending on unzip being installed; newer
+# wheels ship service-2.json gzipped, and the tests read it decompressed.
+python3 - "$wheel" "$work" "${KEEP_BOTOCORE:+services}" <<'EOF'
+import gzip, os, sys, zipfile
+wheel, dest, services = sys.argv[1], sys.argv[2], sys.argv[3] == "services"
 with zipfile.ZipFile(wheel) as archive:
-    names = [n for n in archive.namelist()
-             if n.startswith("botocore/data/") and n.endswith("/waiters-2.json")]
-    archive.extractall(dest, names)
+    names = set(archive.namelist())
+    models = sorted(n for n in names
+                    if n.startswith("botocore/data/") and n.endswith("/waiters-2.json"))
+    archive.extractall(dest, models)
+    for model in models if services else []:
+        service = model[: -len("waiters-2.json")] + "service-2.json"
+        if service in names:
+            archive.extract(service, dest)
+        elif service + ".gz" in names:
+            with open(os.path.join(dest, service), "wb") as out:
+                out.write(gzip.decompress(archive.read(service + ".gz")))
 EOF
 
 shopt -s nullglob

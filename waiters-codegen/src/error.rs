@@ -82,8 +82,8 @@ pub enum ProblemKind {
     /// A valid JMESPath construct that the code generator cannot compile.
     #[error(
         "in `{expression}` at column {column}: {construct} cannot be compiled to Rust by waiters! \
-         (supported: fields, `a.b`, `a[].b`, `a[*].b`, `a[N]`, filters `[?...]`, `|`, \
-         comparisons, `&&`, `||`, `!`, literals, length() and contains())"
+         (supported: fields, `a.b`, `a[].b`, `a[*].b`, `a[N]`, `map.*`, filters `[?...]`, \
+         `|`, `@`, comparisons, `&&`, `||`, `!`, literals, length() and contains())"
     )]
     UnsupportedExpression {
         /// The acceptor's argument.

@@ -53,6 +53,13 @@
 //! method per waiter, implemented for the Batch client. Generated code reaches the runtime
 //! only through the absolute path in [`Options::runtime`] (`::waiters_runtime` by
 //! default).
+//!
+//! # Other services
+//!
+//! The generator emits Batch waiters only, but its acceptor compiler is not tied to
+//! Batch: [`ShapeModel`] reads any service's shapes from botocore's `service-2.json` and
+//! compiles a waiter's acceptors against them, as the tests do for every waiter model
+//! botocore ships.
 #![warn(missing_docs)]
 
 mod compile;
@@ -61,12 +68,14 @@ mod expand;
 mod naming;
 mod operations;
 mod options;
+mod shape_model;
 mod shapes;
 
 use proc_macro2::TokenStream;
 
 pub use error::{CodegenError, Failure, Problem, ProblemKind};
 pub use options::Options;
+pub use shape_model::{AcceptorError, CompiledAcceptor, ShapeModel, ShapeModelError};
 
 /// Generates the typed waiters of the waiters-2 model in `json`.
 ///

@@ -1,15 +1,17 @@
-//! The Batch shape table: what the typed outputs of the supported operations look like.
+//! The shape table: what the typed outputs of a service's operations look like.
 //!
-//! It is read from `data/batch-shapes.json`, a trimmed copy of botocore's Batch service
-//! model (see `data/README.md` for how to regenerate it), and tells the code generator
-//! which members each structure has and which Rust each getter returns.
+//! Batch's is read from `data/batch-shapes.json`, a trimmed copy of botocore's Batch
+//! service model (see `data/README.md` for how to regenerate it), and tells the code
+//! generator which members each structure has and which Rust each getter returns. Any
+//! other service's table is built from botocore's `service-2.json` ([`crate::shape_model`]),
+//! in the same document format, so that one compiler serves both.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::naming::{pascal_case, snake_case};
+use crate::naming::{pascal_case, rust_ident, snake_case};
 
 /// The trimmed Batch service model.
 const BATCH_SHAPES_JSON: &str = include_str!("../data/batch-shapes.json");
@@ -66,6 +68,8 @@ pub(crate) struct ShapeTable {
     pub(crate) source: String,
     /// The SDK crate the members were checked against (`aws-sdk-batch-1.138.0`).
     pub(crate) sdk: String,
+    /// The SDK crate's name in Rust paths, under the runtime (`aws_sdk_batch`).
+    pub(crate) sdk_crate: String,
     /// Every operation of the service; `Some` for those with shapes in the table.
     pub(crate) operations: BTreeMap<String, Option<OperationShapes>>,
     shapes: BTreeMap<String, Shape>,
@@ -78,11 +82,18 @@ pub(crate) struct ShapeTable {
     corrected: BTreeSet<(String, String)>,
 }
 
-/// Why the bundled table could not be read (a build of this crate with a broken data
-/// file; a test checks it never happens).
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("the bundled Batch shape table (data/batch-shapes.json) is invalid: {0}")]
-pub(crate) struct ShapeTableError(String);
+/// Why a table could not be read: for the bundled one, a build of this crate with a broken
+/// data file (a test checks it never happens); for one built from a service model, a model
+/// that is not botocore's format or refers to shapes it lacks.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} is invalid: {reason}")]
+pub(crate) struct ShapeTableError {
+    /// Which table (`the bundled Batch shape table (data/batch-shapes.json)`).
+    pub(crate) what: &'static str,
+    pub(crate) reason: String,
+}
+
+const BATCH_TABLE: &str = "the bundled Batch shape table (data/batch-shapes.json)";
 
 impl ShapeTable {
     /// The Batch table, parsed once.
@@ -95,8 +106,24 @@ impl ShapeTable {
     }
 
     fn parse(text: &str) -> Result<Self, ShapeTableError> {
-        let bad = |what: &str| ShapeTableError(what.to_owned());
-        let document: Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
+        let document: Value = serde_json::from_str(text).map_err(|e| ShapeTableError {
+            what: BATCH_TABLE,
+            reason: e.to_string(),
+        })?;
+        Self::from_document(&document, BATCH_TABLE, "aws_sdk_batch")
+    }
+
+    /// A table from its document (the format of `data/batch-shapes.json`); `what` names
+    /// it in errors, `sdk_crate` is the SDK crate's name in generated paths.
+    pub(crate) fn from_document(
+        document: &Value,
+        what: &'static str,
+        sdk_crate: &str,
+    ) -> Result<Self, ShapeTableError> {
+        let bad = |reason: &str| ShapeTableError {
+            what,
+            reason: reason.to_owned(),
+        };
         let source = document["source"]
             .as_str()
             .ok_or_else(|| bad("no source"))?
@@ -194,9 +221,13 @@ impl ShapeTable {
             };
             shapes.insert(name.clone(), parsed);
         }
+        if rust_ident(sdk_crate).is_none() {
+            return Err(bad(&format!("{sdk_crate:?} is not a crate name")));
+        }
         let table = Self {
             source,
             sdk,
+            sdk_crate: sdk_crate.to_owned(),
             operations,
             shapes,
             deprecated,
@@ -212,6 +243,21 @@ impl ShapeTable {
             };
             if let Some(missing) = targets.iter().find(|t| !table.shapes.contains_key(**t)) {
                 return Err(bad(&format!("{name} refers to missing shape {missing}")));
+            }
+            // A type is built by following lists and maps down to their elements; a
+            // structure ends the walk (it is named, not expanded), a loop would not.
+            let mut seen = BTreeSet::new();
+            let mut next = Some(name);
+            while let Some(current) = next {
+                if !seen.insert(current) {
+                    return Err(bad(&format!(
+                        "{name} is a list or map that contains itself with no structure between"
+                    )));
+                }
+                next = match table.shapes.get(current) {
+                    Some(Shape::List(t) | Shape::Map(t)) => Some(t),
+                    _ => None,
+                };
             }
         }
         Ok(table)
@@ -340,6 +386,7 @@ mod tests {
             "{}",
             r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {"type": "list", "member": "B"}}}"#,
             r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {}}}"#,
+            r#"{"source": "x", "sdk": "s", "notInSdk": [], "operations": {}, "shapes": {"A": {"type": "list", "member": "B"}, "B": {"type": "map", "value": "A"}}}"#,
         ] {
             assert!(ShapeTable::parse(text).is_err(), "{text}");
         }

@@ -119,10 +119,11 @@ use syn::{Ident, LitStr, Token};
 /// `1 == 1.0`; a boolean never equals a number; enums compare as their wire strings, by
 /// variant where the SDK has one):
 /// fields `a.b`, projections `a[].b` and `a[*].b`, flatten `a[]`, indexes `a[0]`,
-/// `a[-1]`, filters `a[?b == 'X']`, pipes `a | b`, `==`, `!=`, `<`, `<=`, `>`, `>=`,
-/// `&&`, `||`, `!`, literals, `length()` and `contains()`. Slices, multi-selects,
-/// `*` over objects, expression references and other functions are compile errors that
-/// name the construct.
+/// `a[-1]`, a map's values `m.*` (in key order, as the run-time matcher lists them),
+/// filters `a[?b == 'X']`, pipes `a | b`, `@`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`,
+/// `||`, `!`, literals, `length()` and `contains()`. Slices, multi-selects, `*` over a
+/// structure, expression references and other functions are compile errors that name the
+/// construct.
 ///
 /// # Compile errors
 ///

@@ -218,3 +218,32 @@ fn waits_are_send_and_builders_keep_the_defaults() {
     assert!(other.get_jobs().is_none());
     assert_eq!(waiter.config().delay, default_model::JobComplete::DELAY);
 }
+
+#[test]
+fn object_values_come_in_key_order() {
+    use kitchen_sink::KitchenSinkDefinition as KitchenSink;
+    // The run-time evaluator keeps an object's keys sorted, and `*` lists the values in
+    // that order; the SDK's `HashMap` has none, so the generated code sorts. With 26 keys
+    // an unsorted walk all but surely starts elsewhere.
+    let tagged = |first: &str| {
+        let job = (0..26u8).fold(JobDetail::builder(), |job, i| {
+            let key = format!("k{}", char::from(b'a' + i));
+            job.tags(key, if i == 0 { first } else { "other" })
+        });
+        output(vec![job.build()])
+    };
+    // `jobs[0].tags.* | [0]` == "data"
+    assert!(KitchenSink::acceptor_38(&Ok(tagged("data"))));
+    assert!(!KitchenSink::acceptor_38(&Ok(tagged("x"))));
+    // `jobs[0].tags.*` has "data" somewhere
+    assert!(KitchenSink::acceptor_37(&Ok(tagged("data"))));
+    assert!(!KitchenSink::acceptor_37(&Ok(tagged("x"))));
+    // `length(jobs[].tags.*[])` == 2: every job's values, flattened
+    let two = output(vec![
+        JobDetail::builder().tags("a", "1").build(),
+        JobDetail::builder().build(),
+        JobDetail::builder().tags("b", "2").build(),
+    ]);
+    assert!(KitchenSink::acceptor_39(&Ok(two)));
+    assert!(!KitchenSink::acceptor_39(&Ok(tagged("x"))));
+}

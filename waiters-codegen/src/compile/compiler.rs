@@ -4,6 +4,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::types::{Ty, Val};
+use crate::naming::rust_ident;
 use crate::shapes::ShapeTable;
 
 /// Compiles the arguments of acceptors against one output structure.
@@ -11,7 +12,7 @@ pub(crate) struct Compiler<'a> {
     pub(super) table: &'a ShapeTable,
     /// `#runtime::__private`.
     pub(super) private: TokenStream,
-    /// `#runtime::aws_sdk_batch`.
+    /// The SDK crate under the runtime: `#runtime::aws_sdk_batch`.
     pub(super) sdk: TokenStream,
     pub(super) next_var: usize,
     /// A deprecated getter was used since the last reset.
@@ -21,10 +22,13 @@ pub(crate) struct Compiler<'a> {
 impl<'a> Compiler<'a> {
     /// A compiler whose code reaches the runtime through `runtime` (`::waiters_runtime`).
     pub(crate) fn new(table: &'a ShapeTable, runtime: &TokenStream) -> Self {
+        // Checked to be an identifier when the table was built.
+        let sdk_crate =
+            rust_ident(&table.sdk_crate).unwrap_or_else(|| format_ident!("aws_sdk_batch"));
         Self {
             table,
             private: quote!(#runtime::__private),
-            sdk: quote!(#runtime::aws_sdk_batch),
+            sdk: quote!(#runtime::#sdk_crate),
             next_var: 0,
             deprecated: false,
         }

@@ -106,6 +106,12 @@ impl Compiler<'_> {
             (Ty::Json(_), _) => unsupported(offset, "a comparison of two literals"),
             (ty, Ty::Json(_) | Ty::Str(_)) if literal_of(b).is_some() => {
                 let literal = literal_of(b).unwrap_or(Value::Null);
+                if matches!(ty, Ty::Struct(_) | Ty::Map(_)) && literal.is_object() {
+                    return unsupported(
+                        offset,
+                        format!("a comparison of {} with a literal object", ty.describe()),
+                    );
+                }
                 let ty = ty.clone();
                 let x = self.fresh("x");
                 let eq = match self.literal_eq(Equality::Jmespath, &ty, &quote!(#x), &literal) {

@@ -1,5 +1,7 @@
 //! What can go wrong while compiling an argument.
 
+use crate::error::ProblemKind;
+
 /// A problem found while compiling, before it gets its JSON path and expression text.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum CompileError {
@@ -21,6 +23,47 @@ pub(crate) enum CompileError {
         found: String,
         gives: String,
     },
+}
+
+impl CompileError {
+    /// Whether the problem is the matcher's `expected` (else its `argument`).
+    pub(crate) fn is_about_expected(&self) -> bool {
+        matches!(self, Self::Expected { .. })
+    }
+
+    /// The problem as reported, for the argument `expression`.
+    pub(crate) fn into_problem(self, expression: String) -> ProblemKind {
+        match self {
+            Self::UnknownMember {
+                shape,
+                member,
+                suggestion,
+                members,
+                missing_from_sdk,
+            } => ProblemKind::UnknownMember {
+                expression,
+                shape,
+                member,
+                suggestion,
+                members,
+                missing_from_sdk,
+            },
+            Self::Unsupported { offset, construct } => ProblemKind::UnsupportedExpression {
+                expression,
+                column: offset,
+                construct,
+            },
+            Self::Type(message) => ProblemKind::ExpressionType {
+                expression,
+                message,
+            },
+            Self::Expected { found, gives } => ProblemKind::ExpectedType {
+                expression,
+                found,
+                gives,
+            },
+        }
+    }
 }
 
 pub(super) type Result<T> = std::result::Result<T, CompileError>;

@@ -2,7 +2,7 @@
 //! defaults for required members a response lacks (read as null, as JMESPath sees them).
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::compiler::Compiler;
 use super::error::{CompileError, Result, type_error};
@@ -18,8 +18,10 @@ impl Compiler<'_> {
     pub(super) fn variant(&self, info: &EnumInfo, value: &str) -> Option<TokenStream> {
         let variant = info.variants.get(value)?;
         let sdk = &self.sdk;
-        let ty = format_ident!("{}", info.rust);
-        let variant = format_ident!("{}", variant);
+        // Names that are not identifiers (a table built from a service model only keeps
+        // valid ones) compare as text instead.
+        let ty = rust_ident(&info.rust)?;
+        let variant = rust_ident(variant)?;
         Some(quote!(#sdk::types::#ty::#variant))
     }
 

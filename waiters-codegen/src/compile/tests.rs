@@ -329,7 +329,10 @@ fn expected_mismatches() {
 fn unsupported_constructs_are_named() {
     for (argument, construct) in [
         ("jobs[0:1].status", "a slice"),
-        ("jobs[0].parameters.*", "object wildcard"),
+        (
+            "jobs[0].*",
+            "an object wildcard (`*`) over a JobDetail structure",
+        ),
         ("jobs[].[jobId, status]", "multi-select list"),
         ("jobs[].{a: jobId}", "multi-select hash"),
         (

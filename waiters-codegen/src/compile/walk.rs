@@ -52,9 +52,7 @@ impl Compiler<'_> {
             Ast::Function { name, args, offset } => self.function(name, args, *offset, cur),
             Ast::Condition { offset, .. } => unsupported(*offset, "a filter outside a projection"),
             Ast::Slice { offset, .. } => unsupported(*offset, "a slice (`[start:stop:step]`)"),
-            Ast::ObjectValues { offset, .. } => {
-                unsupported(*offset, "an object wildcard (`*` over an object)")
-            }
+            Ast::ObjectValues { node, offset } => self.object_values(node, *offset, cur),
             Ast::MultiList { offset, .. } => unsupported(*offset, "a multi-select list (`[a, b]`)"),
             Ast::MultiHash { offset, .. } => unsupported(*offset, "a multi-select hash (`{a: b}`)"),
             Ast::Expref { offset, .. } => unsupported(*offset, "an expression reference (`&expr`)"),
@@ -344,6 +342,47 @@ impl Compiler<'_> {
         ))
     }
 
+    /// `*` over an object. A map's values, in key order: the run-time evaluator (the
+    /// `jmespath` crate) keeps objects sorted by key, and the SDK's `HashMap` has no order,
+    /// so sorting makes `[0]` and list comparisons agree with it.
+    fn object_values(&mut self, node: &Ast, offset: usize, cur: &Val) -> Result<Val> {
+        let left = self.compile(node, cur)?;
+        let value = match &left.ty {
+            Ty::Map(value) => (**value).clone(),
+            Ty::Struct(shape) => {
+                return unsupported(
+                    offset,
+                    format!(
+                        "an object wildcard (`*`) over a {shape} structure (its members' \
+                         values have different Rust types)"
+                    ),
+                );
+            }
+            other => {
+                return type_error(format!(
+                    "`*` at column {offset} takes the values of an object, but is given {}, \
+                     which gives null",
+                    other.describe()
+                ));
+            }
+        };
+        let m = self.fresh("m");
+        let values = self.fresh("values");
+        let convert = self.convert_refs(&value);
+        let iter = quote!({
+            let mut #values: ::std::vec::Vec<_> = #m.iter().collect();
+            #values.sort_unstable_by_key(|&(k, _)| k);
+            #values.into_iter().map(|(_, v)| v) #convert
+        });
+        let code = wrap_list(&left, &m, &iter, false);
+        Ok(Val::new(
+            code,
+            Ty::Iter(Box::new(value)),
+            left.nullable,
+            left.fallible,
+        ))
+    }
+
     /// An iterator over the elements of the non-null list in `code` (of type `list_ty`).
     pub(super) fn iter_of(
         &mut self,
@@ -386,7 +425,7 @@ fn uses_current_once(ast: &Ast) -> bool {
     match ast {
         Ast::Field { .. } | Ast::Index { .. } | Ast::Identity { .. } => true,
         Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => uses_current_once(lhs),
-        Ast::Flatten { node, .. } => uses_current_once(node),
+        Ast::Flatten { node, .. } | Ast::ObjectValues { node, .. } => uses_current_once(node),
         _ => false,
     }
 }

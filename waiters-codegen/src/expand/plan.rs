@@ -213,48 +213,14 @@ fn plan_waiter(
 }
 
 fn compile_problem(acceptor: &JsonPath, expression: String, error: CompileError) -> Problem {
-    let argument = acceptor.key("argument");
-    match error {
-        CompileError::UnknownMember {
-            shape,
-            member,
-            suggestion,
-            members,
-            missing_from_sdk,
-        } => Problem {
-            path: argument,
-            kind: ProblemKind::UnknownMember {
-                expression,
-                shape,
-                member,
-                suggestion,
-                members,
-                missing_from_sdk,
-            },
-        },
-        CompileError::Unsupported { offset, construct } => Problem {
-            path: argument,
-            kind: ProblemKind::UnsupportedExpression {
-                expression,
-                column: offset,
-                construct,
-            },
-        },
-        CompileError::Type(message) => Problem {
-            path: argument,
-            kind: ProblemKind::ExpressionType {
-                expression,
-                message,
-            },
-        },
-        CompileError::Expected { found, gives } => Problem {
-            path: acceptor.key("expected"),
-            kind: ProblemKind::ExpectedType {
-                expression,
-                found,
-                gives,
-            },
-        },
+    let path = if error.is_about_expected() {
+        acceptor.key("expected")
+    } else {
+        acceptor.key("argument")
+    };
+    Problem {
+        path,
+        kind: error.into_problem(expression),
     }
 }
 

@@ -58,9 +58,13 @@ impl Waiters for ::waiters_runtime::aws_sdk_batch::Client {
 /// 34. `path` of `` jobs[?status == 'SUCCEEDED'] == `[]` `` == `false` → `retry`
 /// 35. `pathAll` of `jobs[?jobId][].status` == `"RUNNING"` → `retry`
 /// 36. `pathAny` of `jobs[?jobName].status` == `"FAILED"` → `retry`
-/// 37. `status` == 429 → `retry`
-/// 38. `error` == `ServerException` → `retry`
-/// 39. `error` == `""` (any successful response) → `success`
+/// 37. `pathAny` of `jobs[0].tags.*` == `"data"` → `retry`
+/// 38. `path` of `jobs[0].tags.* | [0]` == `"data"` → `retry`
+/// 39. `path` of `length(jobs[].tags.*[])` == `2` → `retry`
+/// 40. `path` of `` jobs[0].schedulingPriority <= `10` || jobs[0].jobName == `"x"` `` == `true` → `retry`
+/// 41. `status` == 429 → `retry`
+/// 42. `error` == `ServerException` → `retry`
+/// 43. `error` == `""` (any successful response) → `success`
 ///
 /// A response no acceptor matches polls again; an unmatched service error ends the wait (transient ones are retried, see `WaiterConfig::transient_errors`).
 ///
@@ -81,7 +85,7 @@ impl ::waiters_runtime::typed::Definition for KitchenSinkDefinition {
     const DESCRIPTION: ::core::option::Option<&'static str> = ::core::option::Option::Some(
         "Every JMESPath construct waiters! compiles, for tests: typed and run-time acceptors must agree on each",
     );
-    const MODEL_JSON: &'static str = "{\n  \"description\": \"Every JMESPath construct waiters! compiles, for tests: typed and run-time acceptors must agree on each\",\n  \"operation\": \"DescribeJobs\",\n  \"delay\": 1,\n  \"maxAttempts\": 3,\n  \"acceptors\": [\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[*].attempts[*].container.exitCode\",\n      \"expected\": [\n        [\n          0\n        ]\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[*].attempts[*] | [])\",\n      \"expected\": 2,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].tags.team\",\n      \"expected\": \"data\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[0].parameters)\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?tags.team == 'data'].jobId | [0]\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [-1]\",\n      \"expected\": \"j2\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [-2]\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [1]\",\n      \"expected\": \"j2\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].platformCapabilities[]\",\n      \"expected\": \"FARGATE\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[0].platformCapabilities, 'EC2')\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[0].jobQueue, 'prod')\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[].jobQueue, jobs[1].jobQueue)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].schedulingPriority >= `10` && jobs[0].schedulingPriority < `100`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].jobName || jobs[0].jobId\",\n      \"expected\": \"x\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"!(jobs[0].isCancelled)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?!isTerminated] | length(@)\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[?container.exitCode > `0` || statusReason])\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[?dependsOn])\",\n      \"expected\": 0,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?dependsOn[0].jobId == 'j1'].jobId\",\n      \"expected\": [\n        \"j2\"\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].dependsOn[].type\",\n      \"expected\": \"SEQUENTIAL\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].stoppedAt\",\n      \"expected\": 1700000000000,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].container.exitCode == jobs[0].attempts[-1].container.exitCode\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].arrayProperties.statusSummary.RUNNING\",\n      \"expected\": 2,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[0].statusReason)\",\n      \"expected\": 5,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?status == 'RUNNING'] | [0].jobId\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].container.environment[?name == 'MODE'].value | [0]\",\n      \"expected\": \"fast\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].container.exitCode\",\n      \"expected\": [\n        0,\n        1\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[].statusReason) == length(jobs)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].timeout.attemptDurationSeconds\",\n      \"expected\": 3600,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].isCancelled == `false`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].startedAt\",\n      \"expected\": null,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAll\",\n      \"argument\": \"jobs[].schedulingPriority\",\n      \"expected\": 1.0,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?schedulingPriority == `10.0`].jobName\",\n      \"expected\": [\n        \"x\"\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].status != 'FAILED' && jobs[0].status != `null`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?status == 'SUCCEEDED'] == `[]`\",\n      \"expected\": false,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAll\",\n      \"argument\": \"jobs[?jobId][].status\",\n      \"expected\": \"RUNNING\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[?jobName].status\",\n      \"expected\": \"FAILED\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"status\",\n      \"expected\": 429,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"error\",\n      \"expected\": \"ServerException\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"error\",\n      \"expected\": \"\",\n      \"state\": \"success\"\n    }\n  ]\n}";
+    const MODEL_JSON: &'static str = "{\n  \"description\": \"Every JMESPath construct waiters! compiles, for tests: typed and run-time acceptors must agree on each\",\n  \"operation\": \"DescribeJobs\",\n  \"delay\": 1,\n  \"maxAttempts\": 3,\n  \"acceptors\": [\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[*].attempts[*].container.exitCode\",\n      \"expected\": [\n        [\n          0\n        ]\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[*].attempts[*] | [])\",\n      \"expected\": 2,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].tags.team\",\n      \"expected\": \"data\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[0].parameters)\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?tags.team == 'data'].jobId | [0]\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [-1]\",\n      \"expected\": \"j2\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [-2]\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].jobId | [1]\",\n      \"expected\": \"j2\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].platformCapabilities[]\",\n      \"expected\": \"FARGATE\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[0].platformCapabilities, 'EC2')\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[0].jobQueue, 'prod')\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"contains(jobs[].jobQueue, jobs[1].jobQueue)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].schedulingPriority >= `10` && jobs[0].schedulingPriority < `100`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].jobName || jobs[0].jobId\",\n      \"expected\": \"x\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"!(jobs[0].isCancelled)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?!isTerminated] | length(@)\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[?container.exitCode > `0` || statusReason])\",\n      \"expected\": 1,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[?dependsOn])\",\n      \"expected\": 0,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?dependsOn[0].jobId == 'j1'].jobId\",\n      \"expected\": [\n        \"j2\"\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].dependsOn[].type\",\n      \"expected\": \"SEQUENTIAL\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[].stoppedAt\",\n      \"expected\": 1700000000000,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].container.exitCode == jobs[0].attempts[-1].container.exitCode\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].arrayProperties.statusSummary.RUNNING\",\n      \"expected\": 2,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[0].statusReason)\",\n      \"expected\": 5,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?status == 'RUNNING'] | [0].jobId\",\n      \"expected\": \"j1\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].container.environment[?name == 'MODE'].value | [0]\",\n      \"expected\": \"fast\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[].container.exitCode\",\n      \"expected\": [\n        0,\n        1\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[].statusReason) == length(jobs)\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].timeout.attemptDurationSeconds\",\n      \"expected\": 3600,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].isCancelled == `false`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].startedAt\",\n      \"expected\": null,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAll\",\n      \"argument\": \"jobs[].schedulingPriority\",\n      \"expected\": 1.0,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?schedulingPriority == `10.0`].jobName\",\n      \"expected\": [\n        \"x\"\n      ],\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].status != 'FAILED' && jobs[0].status != `null`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[?status == 'SUCCEEDED'] == `[]`\",\n      \"expected\": false,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAll\",\n      \"argument\": \"jobs[?jobId][].status\",\n      \"expected\": \"RUNNING\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[?jobName].status\",\n      \"expected\": \"FAILED\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"pathAny\",\n      \"argument\": \"jobs[0].tags.*\",\n      \"expected\": \"data\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].tags.* | [0]\",\n      \"expected\": \"data\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"length(jobs[].tags.*[])\",\n      \"expected\": 2,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"path\",\n      \"argument\": \"jobs[0].schedulingPriority <= `10` || jobs[0].jobName == `\\\"x\\\"`\",\n      \"expected\": true,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"status\",\n      \"expected\": 429,\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"error\",\n      \"expected\": \"ServerException\",\n      \"state\": \"retry\"\n    },\n    {\n      \"matcher\": \"error\",\n      \"expected\": \"\",\n      \"state\": \"success\"\n    }\n  ]\n}";
     const ACCEPTORS: &'static [::waiters_runtime::typed::Acceptor<Self::Operation>] = &[
         ::waiters_runtime::typed::Acceptor::new(
             Self::acceptor_0,
@@ -271,15 +275,35 @@ impl ::waiters_runtime::typed::Definition for KitchenSinkDefinition {
         ::waiters_runtime::typed::Acceptor::new(
             Self::acceptor_37,
             ::waiters_runtime::AcceptorState::Retry,
-            "Matched expected HTTP status code: 429",
+            "For expression \"jobs[0].tags.*\" we matched expected path: \"data\" at least once",
         ),
         ::waiters_runtime::typed::Acceptor::new(
             Self::acceptor_38,
             ::waiters_runtime::AcceptorState::Retry,
-            "Matched expected service error code: ServerException",
+            "For expression \"jobs[0].tags.* | [0]\" we matched expected path: \"data\"",
         ),
         ::waiters_runtime::typed::Acceptor::new(
             Self::acceptor_39,
+            ::waiters_runtime::AcceptorState::Retry,
+            "For expression \"length(jobs[].tags.*[])\" we matched expected path: \"2\"",
+        ),
+        ::waiters_runtime::typed::Acceptor::new(
+            Self::acceptor_40,
+            ::waiters_runtime::AcceptorState::Retry,
+            "For expression \"jobs[0].schedulingPriority <= `10` || jobs[0].jobName == `\"x\"`\" we matched expected path: \"True\"",
+        ),
+        ::waiters_runtime::typed::Acceptor::new(
+            Self::acceptor_41,
+            ::waiters_runtime::AcceptorState::Retry,
+            "Matched expected HTTP status code: 429",
+        ),
+        ::waiters_runtime::typed::Acceptor::new(
+            Self::acceptor_42,
+            ::waiters_runtime::AcceptorState::Retry,
+            "Matched expected service error code: ServerException",
+        ),
+        ::waiters_runtime::typed::Acceptor::new(
+            Self::acceptor_43,
             ::waiters_runtime::AcceptorState::Success,
             "Matched expected service error code: ",
         ),
@@ -1452,26 +1476,155 @@ impl KitchenSinkDefinition {
     /// Acceptor 37 of `KitchenSink` (`waiters.KitchenSink.acceptors[37]`): when it matches, the wait's state is `retry`.
     ///
     /// ```json
+    /// {"matcher":"pathAny","argument":"jobs[0].tags.*","expected":"data","state":"retry"}
+    /// ```
+    ///
+    /// Explanation in reasons: For expression "jobs\[0\].tags.*" we matched expected path: "data" at least once
+    #[allow(deprecated)]
+    pub fn acceptor_37(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+        let ::core::result::Result::Ok(output) = response else {
+            return false;
+        };
+        ::waiters_runtime::__private::path_any(
+            output
+                .jobs
+                .as_deref()
+                .and_then(|__l1| __l1.first())
+                .and_then(|__o3| __o3.tags())
+                .map(|__m4| {
+                    let mut __values5: ::std::vec::Vec<_> = __m4.iter().collect();
+                    __values5.sort_unstable_by_key(|&(k, _)| k);
+                    __values5.into_iter().map(|(_, v)| v).map(|__e6| __e6.as_str())
+                }),
+            |__x9| __x9 == "data",
+        )
+    }
+    /// Acceptor 38 of `KitchenSink` (`waiters.KitchenSink.acceptors[38]`): when it matches, the wait's state is `retry`.
+    ///
+    /// ```json
+    /// {"matcher":"path","argument":"jobs[0].tags.* | [0]","expected":"data","state":"retry"}
+    /// ```
+    ///
+    /// Explanation in reasons: For expression "jobs\[0\].tags.* | \[0\]" we matched expected path: "data"
+    #[allow(deprecated)]
+    pub fn acceptor_38(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+        let ::core::result::Result::Ok(output) = response else {
+            return false;
+        };
+        output
+            .jobs
+            .as_deref()
+            .and_then(|__l1| __l1.first())
+            .and_then(|__o3| __o3.tags())
+            .map(|__m4| {
+                let mut __values5: ::std::vec::Vec<_> = __m4.iter().collect();
+                __values5.sort_unstable_by_key(|&(k, _)| k);
+                __values5.into_iter().map(|(_, v)| v).map(|__e6| __e6.as_str())
+            })
+            .and_then(|mut __l9| __l9.next())
+            .is_some_and(|__x10| __x10 == "data")
+    }
+    /// Acceptor 39 of `KitchenSink` (`waiters.KitchenSink.acceptors[39]`): when it matches, the wait's state is `retry`.
+    ///
+    /// ```json
+    /// {"matcher":"path","argument":"length(jobs[].tags.*[])","expected":2,"state":"retry"}
+    /// ```
+    ///
+    /// Explanation in reasons: For expression "length(jobs\[\].tags.*\[\])" we matched expected path: "2"
+    #[allow(deprecated)]
+    pub fn acceptor_39(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+        fn search(
+            output: &::waiters_runtime::aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput,
+        ) -> ::core::option::Option<bool> {
+            ::core::option::Option::Some({
+                let __x12 = output
+                    .jobs
+                    .as_deref()
+                    .map(|__l1| {
+                        __l1
+                            .iter()
+                            .filter_map(|__v3| {
+                                __v3
+                                    .tags()
+                                    .map(|__m4| {
+                                        let mut __values5: ::std::vec::Vec<_> = __m4
+                                            .iter()
+                                            .collect();
+                                        __values5.sort_unstable_by_key(|&(k, _)| k);
+                                        __values5
+                                            .into_iter()
+                                            .map(|(_, v)| v)
+                                            .map(|__e6| __e6.as_str())
+                                    })
+                            })
+                    })
+                    .map(|__l9| __l9.flatten())?
+                    .count();
+                ::waiters_runtime::__private::expected_int(__x12, 2i128)
+            })
+        }
+        response.as_ref().ok().and_then(search).unwrap_or(false)
+    }
+    /// Acceptor 40 of `KitchenSink` (`waiters.KitchenSink.acceptors[40]`): when it matches, the wait's state is `retry`.
+    ///
+    /// ```json
+    /// {"matcher":"path","argument":"jobs[0].schedulingPriority <= `10` || jobs[0].jobName == `\"x\"`","expected":true,"state":"retry"}
+    /// ```
+    ///
+    /// Explanation in reasons: For expression "jobs\[0\].schedulingPriority &lt;= `10` || jobs\[0\].jobName == `"x"`" we matched expected path: "True"
+    #[allow(deprecated)]
+    pub fn acceptor_40(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+        let ::core::result::Result::Ok(output) = response else {
+            return false;
+        };
+        {
+            let __a9 = ::waiters_runtime::__private::num_le(
+                output
+                    .jobs
+                    .as_deref()
+                    .and_then(|__l1| __l1.first())
+                    .and_then(|__o3| __o3.scheduling_priority()),
+                ::core::option::Option::Some(10i64),
+            );
+            let __decided10 = __a9 == ::core::option::Option::Some(true);
+            if __decided10 {
+                __a9
+            } else {
+                ::core::option::Option::Some(
+                    output
+                        .jobs
+                        .as_deref()
+                        .and_then(|__l4| __l4.first())
+                        .and_then(|__o6| __o6.job_name().filter(|__e7| !__e7.is_empty()))
+                        .is_some_and(|__x8| __x8 == "x"),
+                )
+            }
+        }
+            .is_some_and(|__x12| __x12)
+    }
+    /// Acceptor 41 of `KitchenSink` (`waiters.KitchenSink.acceptors[41]`): when it matches, the wait's state is `retry`.
+    ///
+    /// ```json
     /// {"matcher":"status","expected":429,"state":"retry"}
     /// ```
     ///
     /// Explanation in reasons: Matched expected HTTP status code: 429
     ///
     /// A successful typed response counts as HTTP 200; an error response has the status the service sent.
-    pub fn acceptor_37(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+    pub fn acceptor_41(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
         ::waiters_runtime::__private::status_matches(response, 429u16)
     }
-    /// Acceptor 38 of `KitchenSink` (`waiters.KitchenSink.acceptors[38]`): when it matches, the wait's state is `retry`.
+    /// Acceptor 42 of `KitchenSink` (`waiters.KitchenSink.acceptors[42]`): when it matches, the wait's state is `retry`.
     ///
     /// ```json
     /// {"matcher":"error","expected":"ServerException","state":"retry"}
     /// ```
     ///
     /// Explanation in reasons: Matched expected service error code: ServerException
-    pub fn acceptor_38(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+    pub fn acceptor_42(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
         ::waiters_runtime::__private::error_code_matches(response, "ServerException")
     }
-    /// Acceptor 39 of `KitchenSink` (`waiters.KitchenSink.acceptors[39]`): when it matches, the wait's state is `success`.
+    /// Acceptor 43 of `KitchenSink` (`waiters.KitchenSink.acceptors[43]`): when it matches, the wait's state is `success`.
     ///
     /// ```json
     /// {"matcher":"error","expected":"","state":"success"}
@@ -1480,7 +1633,7 @@ impl KitchenSinkDefinition {
     /// Explanation in reasons: Matched expected service error code:
     ///
     /// A successful call has error code `""`, so this matches every successful response.
-    pub fn acceptor_39(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
+    pub fn acceptor_43(response: &::waiters_runtime::typed::ResponseOf<Self>) -> bool {
         ::waiters_runtime::__private::error_code_matches(response, "")
     }
 }
