@@ -236,6 +236,7 @@ fn main() -> ExitCode {
                 memory::Kind::Poller(Delays::Jitter),
                 memory::Kind::PerJob(Delays::Jitter),
                 memory::Kind::Parked,
+                memory::Kind::Responses,
             ]
         };
         for &kind in kinds {

@@ -106,14 +106,18 @@ pub(crate) enum Kind {
     PerJob(Delays),
     /// N `wait_for_job` tasks spawned with a long initial delay: no call made yet.
     Parked,
+    /// N one-job DescribeJobs outputs held at once (a SUCCEEDED job as the local endpoint
+    /// describes it): what a wait's last response costs by itself.
+    Responses,
 }
 
 impl Kind {
     pub(crate) fn name(self) -> String {
         match self {
-            Self::Poller(delays) => format!("poller (tol. 5 s), {}", delays.name()),
+            Self::Poller(delays) => format!("poller (default tolerance), {}", delays.name()),
             Self::PerJob(delays) => format!("per-job, {}", delays.name()),
             Self::Parked => "parked: spawned, in the initial delay, no call yet".to_owned(),
+            Self::Responses => "one job's DescribeJobs output each, held (no wait)".to_owned(),
         }
     }
 
@@ -122,6 +126,7 @@ impl Kind {
             Self::Poller(delays) => format!("poller-{}", delays.name().replace(' ', "-")),
             Self::PerJob(delays) => format!("per-job-{}", delays.name().replace(' ', "-")),
             Self::Parked => "parked".to_owned(),
+            Self::Responses => "responses".to_owned(),
         }
     }
 
@@ -130,7 +135,7 @@ impl Kind {
         delays
             .into_iter()
             .flat_map(|d| [Self::Poller(d), Self::PerJob(d)])
-            .chain([Self::Parked])
+            .chain([Self::Parked, Self::Responses])
             .find(|kind| kind.arg() == arg)
     }
 }
@@ -159,6 +164,7 @@ pub(crate) fn child(n: usize, kind: &str, seed: u64) -> Result<(), String> {
     let kind = Kind::from_arg(kind).ok_or_else(|| format!("unknown memory kind {kind:?}"))?;
     let (sample, calls) = match kind {
         Kind::Parked => (parked(n), 0),
+        Kind::Responses => (responses(n), 0),
         Kind::Poller(delays) | Kind::PerJob(delays) => {
             let polling = match kind {
                 Kind::PerJob(_) => Polling::PerJob,
@@ -229,6 +235,23 @@ fn parked(n: usize) -> Sample {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let sample = baseline.finish(sampler);
         waits.abort_all();
+        sample
+    })
+}
+
+/// N copies of one job's DescribeJobs output, held at once.
+fn responses(n: usize) -> Sample {
+    let one = crate::matcher::samples().succeeded.swap_remove(0).output;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let baseline = Baseline::take();
+        let sampler = Sampler::start();
+        let held: Vec<_> = (0..n).map(|_| one.clone()).collect();
+        let sample = baseline.finish(sampler);
+        drop(held);
         sample
     })
 }

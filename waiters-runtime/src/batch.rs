@@ -21,7 +21,7 @@ use crate::error::{
 use crate::input::InputError;
 use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_phases};
 use crate::operation::{BatchSdkError, DescribeJobsSdkError};
-use crate::poller::JobPoller;
+use crate::poller::{Form, JobPoller};
 use crate::response::{DescribeJobsResponse, describe_jobs};
 use crate::typed::operations::{BatchInput, OPERATIONS};
 use waiters_model::limits::has_control_characters;
@@ -221,7 +221,15 @@ impl BatchWaiters {
         };
         let [exists, running, complete] = JOB_PHASES;
         let (exists, running, complete) = (phase(exists)?, phase(running)?, phase(complete)?);
-        run_job_phases(job_id, exists, running, complete, options, observer).await
+        run_job_phases(
+            job_id,
+            || exists,
+            || running,
+            || complete,
+            options,
+            observer,
+        )
+        .await
     }
 }
 
@@ -385,11 +393,13 @@ impl BatchWaiter {
         let name = self.definition.name().to_owned();
         match &self.poller {
             Some(poller) => {
-                let calls = poller.register(job_ids);
+                let calls = poller.register(job_ids, Form::Raw);
                 engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }
             None => {
-                let calls = || describe_jobs(&self.client, job_ids.clone());
+                // Boxed: the SDK's call future is several KiB, and would otherwise sit in
+                // every waiting future between calls too.
+                let calls = || Box::pin(describe_jobs(&self.client, job_ids.clone()));
                 engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }
         }

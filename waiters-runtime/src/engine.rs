@@ -120,8 +120,9 @@ where
 pub(crate) struct Start<O, E> {
     /// No call before this instant.
     pub(crate) at: Option<Instant>,
-    /// The first attempt's response, already in hand.
-    pub(crate) response: Option<Result<O, E>>,
+    /// The first attempt's response, already in hand (boxed: a `Start` is kept in the
+    /// wait's future, whose size every waiting task pays).
+    pub(crate) response: Option<Box<Result<O, E>>>,
 }
 
 impl<O, E> Default for Start<O, E> {
@@ -199,7 +200,9 @@ where
     let mut consecutive_transient = 0u32;
     // When the current run of calls without an answer started, and how many it has.
     let mut unanswered: Option<(Instant, u32)> = None;
-    let mut last_response: Option<Result<O, E>> = None;
+    // Boxed, as is `Start::response`: kept across every sleep, so inline it would grow the
+    // future of every waiting task.
+    let mut last_response: Option<Box<Result<O, E>>> = None;
     let Start {
         at: first_call_at,
         response: mut first_response,
@@ -213,14 +216,14 @@ where
         }
     }
 
-    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Result<O, E>>| {
+    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Box<Result<O, E>>>| {
         tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
         WaitError {
             waiter: waiter.clone(),
             reason,
             attempts,
             elapsed: started.elapsed(),
-            last_response,
+            last_response: last_response.map(|response| *response),
         }
     };
 
@@ -233,7 +236,7 @@ where
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_ref(),
+                    last_response.as_deref(),
                     consecutive_transient,
                 ),
                 attempts,
@@ -248,7 +251,7 @@ where
             (a, b) => a.or(b),
         };
         let finished = match (first_response.take(), limit) {
-            (Some(response), _) => Some(response),
+            (Some(response), _) => Some(*response),
             (None, Some(limit)) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
             (None, None) => Some(operation.call().await),
         };
@@ -260,7 +263,7 @@ where
                     max_wait_exceeded(
                         config,
                         previously_accepted,
-                        last_response.as_ref(),
+                        last_response.as_deref(),
                         consecutive_transient,
                     ),
                     attempts,
@@ -369,7 +372,9 @@ where
                     elapsed,
                 });
             }
-            Verdict::Failure(reason) => return Err(fail(reason, attempts, Some(response))),
+            Verdict::Failure(reason) => {
+                return Err(fail(reason, attempts, Some(Box::new(response))));
+            }
             Verdict::Poll { backoff } => backoff.is_some(),
             Verdict::Unanswered { .. } => true,
         };
@@ -386,10 +391,10 @@ where
                     last_error,
                 },
                 attempts,
-                Some(response),
+                Some(Box::new(response)),
             ));
         };
-        last_response = Some(response);
+        last_response = Some(Box::new(response));
         if let Some(deadline) = deadline
             && Instant::now()
                 .checked_add(sleep)
@@ -399,7 +404,7 @@ where
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_ref(),
+                    last_response.as_deref(),
                     consecutive_transient,
                 ),
                 attempts,

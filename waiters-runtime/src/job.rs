@@ -64,17 +64,23 @@ pub(crate) trait JobPhase {
 /// Through a shared poller, the initial delay is JobExists' first sleep, so the poller may
 /// answer it early with other waits' calls, and each later phase starts from the response
 /// that ended the phase before instead of asking again at the same instant.
-pub(crate) async fn run_job_phases<O, Obs>(
+///
+/// Each phase's waiter is made when the phase starts (`exists`, `running`, `complete`
+/// make them): held from the start, all three would sit in every waiting future.
+pub(crate) async fn run_job_phases<O, Obs, E, R, C>(
     job_id: &str,
-    exists: impl JobPhase<Output = O>,
-    running: impl JobPhase<Output = O>,
-    complete: impl JobPhase<Output = O>,
+    exists: impl FnOnce() -> E,
+    running: impl FnOnce() -> R,
+    complete: impl FnOnce() -> C,
     options: &JobWaitOptions,
     mut observer: Obs,
 ) -> Result<JobDetail, JobWaitError<O>>
 where
     O: JobsOutput,
     Obs: Observer<O, DescribeJobsSdkError>,
+    E: JobPhase<Output = O>,
+    R: JobPhase<Output = O>,
+    C: JobPhase<Output = O>,
 {
     let started = tokio::time::Instant::now();
     let random = options
@@ -137,14 +143,16 @@ impl PhaseRun<'_> {
     fn next<O>(&self, last: Option<O>) -> Start<O, DescribeJobsSdkError> {
         Start {
             at: None,
-            response: last.filter(|_| self.options.poller.is_some()).map(Ok),
+            response: last
+                .filter(|_| self.options.poller.is_some())
+                .map(|output| Box::new(Ok(output))),
         }
     }
 
     /// Runs one phase with the options applied; returns its last output.
     async fn run<P, Obs>(
         &self,
-        mut phase: P,
+        phase: impl FnOnce() -> P,
         start: Start<P::Output, DescribeJobsSdkError>,
         observer: &mut Obs,
     ) -> Result<Option<P::Output>, JobWaitError<P::Output>>
@@ -152,6 +160,7 @@ impl PhaseRun<'_> {
         P: JobPhase,
         Obs: Observer<P::Output, DescribeJobsSdkError>,
     {
+        let mut phase = phase();
         let options = self.options;
         let config = phase.config_mut();
         // Airflow draws the jitter once per waiter.

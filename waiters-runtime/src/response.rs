@@ -25,6 +25,16 @@ pub struct DescribeJobsResponse {
 }
 
 impl DescribeJobsResponse {
+    /// A response for a typed wait, which reads only the output: no body, no document.
+    pub(crate) fn typed(output: DescribeJobsOutput) -> Self {
+        Self {
+            output,
+            status: 200,
+            body: Value::Null,
+            document: null_document(),
+        }
+    }
+
     /// The jobs in the response.
     pub fn jobs(&self) -> &[JobDetail] {
         self.output.jobs()
@@ -45,25 +55,57 @@ pub(crate) async fn describe_jobs(
     client: &Client,
     job_ids: Vec<String>,
 ) -> Result<DescribeJobsResponse, DescribeJobsSdkError> {
+    describe_jobs_keeping(client, job_ids, Keep::Document).await
+}
+
+/// What a DescribeJobs call keeps besides the typed output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Nothing: the body and document are null, the status 200 (typed waits read only
+    /// the output).
+    Output,
+    /// The JSON body, without the document for the acceptors (the shared poller's merged
+    /// calls, which hand each wait its own part).
+    Body,
+    /// The JSON body and its document.
+    Document,
+}
+
+/// [`describe_jobs`], keeping only what `keep` says: a merged call of the shared poller
+/// for typed waits need not parse, copy and prepare the whole body again.
+pub(crate) async fn describe_jobs_keeping(
+    client: &Client,
+    job_ids: Vec<String>,
+    keep: Keep,
+) -> Result<DescribeJobsResponse, DescribeJobsSdkError> {
+    let call = client.describe_jobs().set_jobs(Some(job_ids));
+    if keep == Keep::Output {
+        return Ok(DescribeJobsResponse::typed(call.send().await?));
+    }
     let captured = CapturedResponse::default();
-    let output = client
-        .describe_jobs()
-        .set_jobs(Some(job_ids))
+    let output = call
         .customize()
         .interceptor(captured.clone())
         .send()
         .await?;
-    let RawResponse {
-        status,
-        body,
-        document,
-    } = read_captured(&captured, "DescribeJobs").map_err(SdkError::construction_failure)?;
+    let (status, body) =
+        read_captured_body(&captured, "DescribeJobs").map_err(SdkError::construction_failure)?;
     Ok(DescribeJobsResponse {
-        document,
+        document: match keep {
+            Keep::Document => Document::new(&body),
+            Keep::Output | Keep::Body => null_document(),
+        },
         output,
         status,
         body,
     })
+}
+
+/// The document of a null body, shared (it is immutable).
+pub(crate) fn null_document() -> Document {
+    static NULL: std::sync::LazyLock<Document> =
+        std::sync::LazyLock::new(|| Document::new(&Value::Null));
+    NULL.clone()
 }
 
 /// [`describe_jobs`] for a DescribeJobs input of the run-time waiters.
@@ -96,6 +138,19 @@ pub(crate) fn read_captured(
     captured: &CapturedResponse,
     operation: &str,
 ) -> Result<RawResponse, String> {
+    let (status, body) = read_captured_body(captured, operation)?;
+    Ok(RawResponse {
+        document: Document::new(&body),
+        status,
+        body,
+    })
+}
+
+/// The status and JSON body the interceptor captured.
+fn read_captured_body(
+    captured: &CapturedResponse,
+    operation: &str,
+) -> Result<(u16, Value), String> {
     let (status, bytes) = captured.take().ok_or_else(|| {
         format!("the {operation} response body did not reach the run-time acceptors")
     })?;
@@ -105,9 +160,5 @@ pub(crate) fn read_captured(
         serde_json::from_slice(&bytes)
             .map_err(|e| format!("{operation} returned a body that is not JSON: {e}"))?
     };
-    Ok(RawResponse {
-        document: Document::new(&body),
-        status,
-        body,
-    })
+    Ok((status, body))
 }

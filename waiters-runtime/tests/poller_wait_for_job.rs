@@ -232,7 +232,11 @@ async fn running_delays(
             let _ = BatchWaiters::new(client)
                 .wait_for_job_with("slow", &options, observe)
                 .await;
-            delay.lock().unwrap().take().expect("JobRunning polled again")
+            delay
+                .lock()
+                .unwrap()
+                .take()
+                .expect("JobRunning polled again")
         }
     });
     join_all(waits).await

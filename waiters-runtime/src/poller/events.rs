@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 use waiters_model::Document;
 
-use super::{Answer, JobPoller, State};
+use super::{Answer, Form, JobPoller, State};
 use crate::response::DescribeJobsResponse;
 
 /// The default interval at which waited jobs are still polled while events flow.
@@ -220,7 +220,7 @@ pub(super) fn wake_waits_on(state: &mut State, keys: &[String]) -> usize {
         {
             continue;
         }
-        let Some(answer) = known_answer(known, &entry.ids) else {
+        let Some(answer) = known_answer(known, &entry.ids, entry.form) else {
             continue;
         };
         entry.early = Some(answer);
@@ -237,6 +237,7 @@ pub(super) fn wake_waits_on(state: &mut State, keys: &[String]) -> usize {
 pub(super) fn known_answer(
     known: &std::collections::HashMap<String, KnownJob>,
     ids: &[String],
+    form: Form,
 ) -> Option<Answer> {
     let mut jobs = Vec::new();
     let mut raw = Vec::new();
@@ -246,12 +247,18 @@ pub(super) fn known_answer(
         // A job asked for twice (by id and by ARN) is described once, as Batch does.
         if seen.insert(job.typed.job_id().unwrap_or(id).to_owned()) {
             jobs.push(job.typed.clone());
-            raw.push(job.raw.clone());
+            if form == Form::Raw {
+                raw.push(job.raw.clone());
+            }
         }
+    }
+    let output = DescribeJobsOutput::builder().set_jobs(Some(jobs)).build();
+    if form == Form::Typed {
+        return Some(Ok(DescribeJobsResponse::typed(output)));
     }
     let body = json!({ "jobs": raw });
     Some(Ok(DescribeJobsResponse {
-        output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
+        output,
         status: 200,
         document: Document::new(&body),
         body,

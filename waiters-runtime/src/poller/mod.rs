@@ -128,9 +128,19 @@ struct State {
     stats: PollerStats,
 }
 
+/// What a wait's answers hold besides the typed output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// Only the output: a typed wait converts its answer to it.
+    Typed,
+    /// The raw JSON body and its document too: a run-time wait's acceptors search them.
+    Raw,
+}
+
 /// One wait registered with the poller.
 struct Entry {
     ids: Arc<[String]>,
+    form: Form,
     /// When its next call is due, and how early it may come.
     due: Option<(Instant, Duration)>,
     /// Its call, waiting for a round.
@@ -229,8 +239,9 @@ impl JobPoller {
         self.shared.lock()
     }
 
-    /// Registers a wait on `ids`; its calls go through the poller until it is dropped.
-    pub(crate) fn register(&self, ids: Vec<String>) -> PolledCall {
+    /// Registers a wait on `ids`, whose answers take `form`; its calls go through the
+    /// poller until it is dropped.
+    pub(crate) fn register(&self, ids: Vec<String>, form: Form) -> PolledCall {
         let mut state = self.lock();
         let key = state.next_key;
         state.next_key += 1;
@@ -239,6 +250,7 @@ impl JobPoller {
             key,
             Entry {
                 ids: ids.into(),
+                form,
                 due: None,
                 request: None,
                 early: None,

@@ -17,9 +17,9 @@ use super::events::{
 };
 use super::rate::RateLimiter;
 use super::share::{is_throttling, replicate, response_for};
-use super::{Answer, MAX_IDS_PER_CALL, Shared, State};
+use super::{Answer, Form, MAX_IDS_PER_CALL, Shared, State};
 use crate::error::OperationError;
-use crate::response::describe_jobs;
+use crate::response::{Keep, describe_jobs_keeping};
 
 /// Starts the round task unless one is running, else wakes it (called with the state
 /// locked).
@@ -35,8 +35,11 @@ pub(super) fn ensure_running(shared: &Arc<Shared>, state: &mut State) {
 /// One DescribeJobs call planned: the ids, and the waits it answers.
 struct Batch {
     ids: Vec<String>,
-    waits: Vec<(u64, Arc<[String]>)>,
+    waits: Vec<Waiting>,
 }
+
+/// A wait a call answers: its key, its ids and the form of its answer.
+type Waiting = (u64, Arc<[String]>, Form);
 
 impl Batch {
     fn new() -> Self {
@@ -48,7 +51,8 @@ impl Batch {
 
     /// Adds a wait if its ids fit (every wait fits an empty batch); duplicate ids are
     /// asked once.
-    fn try_add(&mut self, key: u64, ids: &Arc<[String]>, known: &mut HashSet<String>) -> bool {
+    fn try_add(&mut self, wait: &Waiting, known: &mut HashSet<String>) -> bool {
+        let (_, ids, _) = wait;
         let new: Vec<&String> = {
             let mut seen = HashSet::new();
             ids.iter()
@@ -62,7 +66,7 @@ impl Batch {
             known.insert(id.clone());
             self.ids.push(id.clone());
         }
-        self.waits.push((key, ids.clone()));
+        self.waits.push(wait.clone());
         true
     }
 }
@@ -120,7 +124,7 @@ fn answer_from_known(state: &mut State) {
         if entry.request.is_none() {
             continue;
         }
-        if let Some(answer) = known_answer(known, &entry.ids)
+        if let Some(answer) = known_answer(known, &entry.ids, entry.form)
             && let Some(request) = entry.request.take()
         {
             let _ = request.send(answer);
@@ -158,44 +162,45 @@ fn add_reconciliation(state: &State, now: Instant, batches: &mut Vec<Batch>) {
 /// The calls of the next round: every wait that asked, then the waits due within their
 /// window that fit into those calls (or are due already).
 fn plan(state: &mut State, now: Instant) -> Vec<Batch> {
-    let mut asked: Vec<(u64, Arc<[String]>)> = Vec::new();
-    let mut early: Vec<(Instant, u64, Arc<[String]>)> = Vec::new();
+    let mut asked: Vec<Waiting> = Vec::new();
+    let mut early: Vec<(Instant, Waiting)> = Vec::new();
     for (key, entry) in &state.waits {
+        let waiting = || (*key, entry.ids.clone(), entry.form);
         if entry.request.is_some() {
-            asked.push((*key, entry.ids.clone()));
+            asked.push(waiting());
         } else if entry.early.is_none()
             && let Some((at, window)) = entry.due
             && at <= now + window
         {
-            early.push((at, *key, entry.ids.clone()));
+            early.push((at, waiting()));
         }
     }
     if asked.is_empty() {
         return Vec::new();
     }
-    asked.sort_by_key(|(key, _)| *key);
-    early.sort_by_key(|(at, key, _)| (*at, *key));
+    asked.sort_by_key(|(key, _, _)| *key);
+    early.sort_by_key(|(at, (key, _, _))| (*at, *key));
     let mut batches: Vec<Batch> = Vec::new();
     let mut known: Vec<HashSet<String>> = Vec::new();
-    let mut place = |key: u64, ids: &Arc<[String]>, may_open: bool| {
+    let mut place = |wait: &Waiting, may_open: bool| {
         for (batch, known) in batches.iter_mut().zip(known.iter_mut()) {
-            if batch.try_add(key, ids, known) {
+            if batch.try_add(wait, known) {
                 return;
             }
         }
         if may_open {
             let mut batch = Batch::new();
             let mut batch_known = HashSet::new();
-            batch.try_add(key, ids, &mut batch_known);
+            batch.try_add(wait, &mut batch_known);
             batches.push(batch);
             known.push(batch_known);
         }
     };
-    for (key, ids) in &asked {
-        place(*key, ids, true);
+    for wait in &asked {
+        place(wait, true);
     }
-    for (at, key, ids) in &early {
-        place(*key, ids, *at <= now);
+    for (at, wait) in &early {
+        place(wait, *at <= now);
     }
     state.stats.rounds += 1;
     batches
@@ -212,26 +217,32 @@ async fn execute(shared: &Arc<Shared>, batches: Vec<Batch>) {
         let Ok(answers) = done else {
             continue;
         };
-        let mut state = shared.lock();
-        for (key, answer) in answers {
-            let Some(entry) = state.waits.get_mut(&key) else {
-                // The wait was dropped meanwhile.
-                continue;
-            };
-            match entry.request.take() {
-                Some(request) => {
-                    let _ = request.send(answer);
-                }
-                None => {
-                    entry.early = Some(answer);
-                    entry.due = None;
-                    if let Some(wake) = entry.wake.take() {
-                        let _ = wake.send(());
-                    }
+        hand_out(shared, answers);
+    }
+}
+
+/// Gives each wait its answer: to its call if it asked, else kept as an early answer
+/// that ends its sleep.
+fn hand_out(shared: &Shared, answers: Answers) {
+    let mut state = shared.lock();
+    for (key, answer) in answers {
+        let Some(entry) = state.waits.get_mut(&key) else {
+            // The wait was dropped meanwhile.
+            continue;
+        };
+        match entry.request.take() {
+            Some(request) => {
+                let _ = request.send(answer);
+            }
+            None => {
+                entry.early = Some(answer);
+                entry.due = None;
+                if let Some(wake) = entry.wake.take() {
+                    let _ = wake.send(());
                 }
             }
-            state.stats.served += 1;
         }
+        state.stats.served += 1;
     }
 }
 
@@ -241,17 +252,18 @@ type Answers = Vec<(u64, Answer)>;
 /// transient is split in halves until the wait it belongs to is found.
 fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answers> + Send>> {
     Box::pin(async move {
-        let start = {
+        let (start, events_on) = {
             let mut state = shared.lock();
             mark_polled(&mut state, &batch.ids, Instant::now());
             state.stats.calls += 1;
             state.stats.ids += batch.ids.len() as u64;
             state.stats.max_ids_in_a_call =
                 state.stats.max_ids_in_a_call.max(batch.ids.len() as u64);
-            state
+            let start = state
                 .limiter
                 .get_or_insert_with(|| RateLimiter::new(None))
-                .reserve(Instant::now())
+                .reserve(Instant::now());
+            (start, state.reconcile_every.is_some())
         };
         tokio::time::sleep_until(start).await;
         tracing::trace!(
@@ -259,7 +271,14 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
             waits = batch.waits.len(),
             "DescribeJobs"
         );
-        match describe_jobs(&shared.client, batch.ids.clone()).await {
+        // The merged body is read only when some wait of the call, or the known job
+        // states (events), need the raw JSON.
+        let keep = if events_on || batch.waits.iter().any(|(_, _, form)| *form == Form::Raw) {
+            Keep::Body
+        } else {
+            Keep::Output
+        };
+        match describe_jobs_keeping(&shared.client, batch.ids.clone(), keep).await {
             Ok(merged) => {
                 {
                     let mut state = shared.lock();
@@ -275,7 +294,7 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                 batch
                     .waits
                     .iter()
-                    .map(|(key, ids)| (*key, Ok(response_for(&merged, ids))))
+                    .map(|(key, ids, form)| (*key, Ok(response_for(&merged, ids, *form))))
                     .collect()
             }
             Err(error) => {
@@ -292,9 +311,9 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                         .waits
                         .iter()
                         .skip(1)
-                        .map(|(key, _)| (*key, Err(replicate(&error))))
+                        .map(|(key, _, _)| (*key, Err(replicate(&error))))
                         .collect();
-                    if let Some((key, _)) = batch.waits.first() {
+                    if let Some((key, _, _)) = batch.waits.first() {
                         answers.insert(0, (*key, Err(error)));
                     }
                     answers
@@ -327,7 +346,7 @@ fn split(batch: Batch) -> Vec<Batch> {
             let mut seen = HashSet::new();
             let ids = waits
                 .iter()
-                .flat_map(|(_, ids)| ids.iter())
+                .flat_map(|(_, ids, _)| ids.iter())
                 .filter(|id| seen.insert(id.as_str()))
                 .cloned()
                 .collect();

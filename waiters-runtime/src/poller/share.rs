@@ -12,13 +12,26 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 use waiters_model::Document;
 
+use super::Form;
 use crate::operation::DescribeJobsSdkError;
 use crate::response::DescribeJobsResponse;
 
 /// The part of a merged response that answers `ids`: their jobs in the order asked, as
-/// typed output and as raw JSON (every other member of the body kept as sent).
-pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> DescribeJobsResponse {
+/// typed output and, for the `Raw` form, as raw JSON (every other member of the body kept
+/// as sent).
+pub(super) fn response_for(
+    merged: &DescribeJobsResponse,
+    ids: &[String],
+    form: Form,
+) -> DescribeJobsResponse {
     let typed = merged.output.jobs();
+    if form == Form::Typed {
+        return DescribeJobsResponse::typed(
+            DescribeJobsOutput::builder()
+                .set_jobs(Some(typed_part(typed, ids)))
+                .build(),
+        );
+    }
     let raw = merged.body.get("jobs").and_then(Value::as_array);
     let mut jobs: Vec<JobDetail> = Vec::new();
     let mut raw_jobs: Vec<Value> = Vec::new();
@@ -61,6 +74,22 @@ pub(super) fn response_for(merged: &DescribeJobsResponse, ids: &[String]) -> Des
         document: Document::new(&body),
         body,
     }
+}
+
+/// The typed jobs answering `ids`, in the order asked, each job once (as in
+/// [`response_for`]).
+fn typed_part(typed: &[JobDetail], ids: &[String]) -> Vec<JobDetail> {
+    let mut taken = vec![false; typed.len()];
+    let mut jobs = Vec::new();
+    for id in ids {
+        if let Some(index) = typed.iter().enumerate().position(|(i, job)| {
+            !taken[i] && (job.job_id() == Some(id.as_str()) || job.job_arn() == Some(id.as_str()))
+        }) {
+            taken[index] = true;
+            jobs.push(typed[index].clone());
+        }
+    }
+    jobs
 }
 
 /// The raw JSON of the typed job at `index`: the element at the same index when it is the
@@ -168,7 +197,7 @@ mod tests {
         let body =
             json!({"before": 1, "jobs": [job("a"), job("b"), job("c")], "after": {"x": [2]}});
         let merged = merged(body, &["a", "b", "c"]);
-        let part = response_for(&merged, &["c".to_owned(), "a".to_owned()]);
+        let part = response_for(&merged, &["c".to_owned(), "a".to_owned()], Form::Raw);
         assert_eq!(
             part.body.to_string(),
             json!({"before": 1, "jobs": [job("c"), job("a")], "after": {"x": [2]}}).to_string(),
@@ -180,9 +209,38 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_waits_part_is_the_output_alone() {
+        let body = json!({"jobs": [{"jobId": "a"}, {"jobId": "b"}, {"jobId": "c"}]});
+        let merged = merged(body, &["a", "b", "c"]);
+        let ids = [
+            "c".to_owned(),
+            "a".to_owned(),
+            "c".to_owned(),
+            "x".to_owned(),
+        ];
+        let part = response_for(&merged, &ids, Form::Typed);
+        let jobs: Vec<_> = part.jobs().iter().filter_map(|j| j.job_id()).collect();
+        assert_eq!(
+            jobs,
+            ["c", "a"],
+            "the asked jobs in the order asked, each once"
+        );
+        assert_eq!(
+            part.body,
+            Value::Null,
+            "no copy of the body for a typed wait"
+        );
+        assert_eq!(
+            response_for(&merged, &ids, Form::Raw).jobs(),
+            part.jobs(),
+            "the same typed jobs in both forms"
+        );
+    }
+
+    #[test]
     fn a_body_without_jobs_is_kept_as_sent() {
         for body in [json!({"other": true}), json!([1, 2])] {
-            let part = response_for(&merged(body.clone(), &[]), &["a".to_owned()]);
+            let part = response_for(&merged(body.clone(), &[]), &["a".to_owned()], Form::Raw);
             assert_eq!(part.body, body);
             assert!(part.jobs().is_empty());
         }

@@ -70,9 +70,9 @@ where
     }
     run_job_phases(
         job_id,
-        phase(JobExists::new(client), job_id, options),
-        phase(JobRunning::new(client), job_id, options),
-        phase(JobComplete::new(client), job_id, options),
+        || phase(JobExists::new(client), job_id, options),
+        || phase(JobRunning::new(client), job_id, options),
+        || phase(JobComplete::new(client), job_id, options),
         options,
         observer,
     )

@@ -17,7 +17,7 @@ use waiters_model::suggest;
 
 use crate::input::{self, At, InputError};
 use crate::operation::{BatchSdkError, Operation, Response};
-use crate::poller::{JobPoller, TypedCall};
+use crate::poller::{Form, JobPoller, TypedCall};
 use crate::response::{RawResponse, describe_jobs_input, read_captured};
 use crate::sdk::CapturedResponse;
 use crate::typed::waiter::{Definition, PooledCall, Route, Waiter};
@@ -211,7 +211,8 @@ impl<D: Definition<Operation = DescribeJobs>> Waiter<D, DescribeJobs> {
             poller: poller.clone(),
             calls: |poller, input| {
                 let ids = input.get_jobs().clone().unwrap_or_default();
-                PooledCall(Box::new(TypedCall::new(poller.register(ids), |r| r.output)))
+                let calls = poller.register(ids, Form::Typed);
+                PooledCall(Box::new(TypedCall::new(calls, |r| r.output)))
             },
         });
         self

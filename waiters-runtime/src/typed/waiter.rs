@@ -338,7 +338,9 @@ impl<D: Definition<Operation = Op>, Op: Operation> Waiter<D, Op> {
                 engine::wait_from(name, config, start, calls, classify, observer).await
             }
             None => {
-                let calls = || Op::send(&self.client, &self.input);
+                // Boxed: the SDK's call future is several KiB, and would otherwise sit in
+                // every waiting future between calls too.
+                let calls = || Box::pin(Op::send(&self.client, &self.input));
                 engine::wait_from(name, config, start, calls, classify, observer).await
             }
         }
