@@ -61,7 +61,7 @@ impl Args {
             smoke: false,
             jobs: vec![1, 100, 1000, 10_000],
             delays: vec![Delays::Fixed, Delays::Jitter],
-            tolerances: [0, 5, 30, 150].map(Duration::from_secs).to_vec(),
+            tolerances: [0, 5, 10, 30].map(Duration::from_secs).to_vec(),
             seed: 9,
             memory: true,
             cpu: true,
@@ -142,7 +142,7 @@ impl Args {
 }
 
 const USAGE: &str = "usage: poller_bench [--smoke] [--jobs 1,100,1000,10000] \
-[--delays fixed,jitter,phase-jitter] [--tolerances 0,5,30,150] [--seed N] \
+[--delays fixed,jitter,phase-jitter] [--tolerances 0,5,10,30] [--seed N] \
 [--cpu-jobs 1000,10000] [--cpu-rounds R] [--cpu-repeats K] [--matcher-seconds S] \
 [--no-memory] [--no-cpu] [--no-matcher] [--no-botocore]";
 

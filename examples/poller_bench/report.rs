@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::cpu::CpuRow;
 use crate::matcher::{BotocoreInfo, MatcherRow};
-use crate::memory::Measured;
+use crate::memory::{Kind, Measured};
 use crate::scenario::{Delays, FAILED_SHARE, Outcome, PHASE_RANGES, Polling, SHARD, Scenario};
 
 pub(crate) fn polling_name(polling: Polling) -> String {
@@ -285,7 +285,8 @@ impl Report {
             "| N | waits | baseline RSS (MiB) | peak RSS (MiB) | (peak - baseline) / N | calls |"
         );
         let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|");
-        for m in &self.memory {
+        // A held response is no wait: it is the floor a wait's last response sets.
+        for m in self.memory.iter().filter(|m| m.kind != Kind::Responses) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {:.1} | {:.1}{} | {:.2} KiB | {} |",
@@ -387,18 +388,18 @@ impl Report {
         let _ = writeln!(out, "### Goals\n");
         let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
         for (scenario, outcome) in &self.runs {
-            let Polling::Poller { tolerance, .. } = scenario.polling else {
+            if scenario.polling == Polling::PerJob {
                 continue;
-            };
+            }
             let numbers = numbers(scenario, outcome);
             let bound = scenario.n.div_ceil(100);
             let max_round = numbers.rounds.map_or(0, |r| r.2);
             let mut line = format!(
-                "- N={} {} (tolerance {}): most calls in a poller round {max_round} (<= \
+                "- N={} {} ({}): most calls in a poller round {max_round} (<= \
                  {bound}: {}); calls per attempt round {:.1} (<= {bound}: {})",
                 scenario.n,
                 scenario.delays.name(),
-                seconds(tolerance),
+                polling_name(scenario.polling),
                 verdict(max_round <= bound as u64),
                 numbers.calls_per_attempt_round,
                 verdict(numbers.calls_per_attempt_round <= bound as f64),

@@ -201,6 +201,11 @@ impl PlannedJob {
     }
 }
 
+/// The shared poller, its jitter drawn from the seed (so that runs repeat).
+fn poller(client: &Client) -> JobPoller {
+    JobPoller::new(client).shared_jitter_from(Some(&RandomSource::seeded(SEED)))
+}
+
 // ---------------------------------------------------------------------------------------
 // What each wait saw and how it ended.
 
@@ -567,7 +572,7 @@ async fn run_suite(mode: Mode) -> Figures {
     let spikes = Arc::new(AtomicU64::new(0));
     let spiking = spike_latency(server.faults().clone(), spikes.clone());
 
-    let poller = (mode == Mode::Poller).then(|| JobPoller::new(&client));
+    let poller = (mode == Mode::Poller).then(|| poller(&client));
     let mut waits = JoinSet::new();
     spawn_waits(&mut waits, &client, &jobs, poller.as_ref());
 
@@ -826,7 +831,7 @@ async fn throttling_longer_than_the_budget_ends_naming_the_throttling() {
                     .only_for(Operation::DescribeJobs),
             )
             .unwrap();
-        let poller = (mode == Mode::Poller).then(|| JobPoller::new(&client));
+        let poller = (mode == Mode::Poller).then(|| poller(&client));
         let options = exact_options(Duration::from_secs(600), poller);
         let mut attempts = 0u64;
         let started = tokio::time::Instant::now();
@@ -901,7 +906,7 @@ async fn an_endpoint_that_forgets_a_running_job_is_not_a_success() {
             .unwrap()
             .to_owned();
 
-        let poller = (mode == Mode::Poller).then(|| JobPoller::new(&client));
+        let poller = (mode == Mode::Poller).then(|| poller(&client));
         let options = exact_options(Duration::from_secs(1800), poller);
         let waiters = BatchWaiters::new(client.clone());
         let seen = Arc::new(std::sync::Mutex::new(Vec::<(String, usize)>::new()));
