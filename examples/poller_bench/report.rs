@@ -285,8 +285,7 @@ impl Report {
             "| N | waits | baseline RSS (MiB) | peak RSS (MiB) | (peak - baseline) / N | calls |"
         );
         let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|");
-        // A held response is no wait: it is the floor a wait's last response sets.
-        for m in self.memory.iter().filter(|m| m.kind != Kind::Responses) {
+        for m in &self.memory {
             let _ = writeln!(
                 out,
                 "| {} | {} | {:.1} | {:.1}{} | {:.2} KiB | {} |",
@@ -423,7 +422,8 @@ impl Report {
             );
             let _ = writeln!(out, "{line}");
         }
-        for m in &self.memory {
+        // A held response is no wait: it is the floor a wait's last response sets.
+        for m in self.memory.iter().filter(|m| m.kind != Kind::Responses) {
             let _ = writeln!(
                 out,
                 "- memory at N={} ({}): {:.2} KiB per waiting job (< 4 KiB: {})",
