@@ -48,6 +48,15 @@ fn succeeded_job_text_runs_the_three_phases() {
             "{phase} missing:\n{err}"
         );
     }
+    // Through the shared poller (the default), JobRunning and JobComplete start from the
+    // answer that ended the phase before; polling alone, each phase calls.
+    assert_eq!(local.describe_jobs_requests(), 1);
+    local.server.reset_counters();
+    let output = local
+        .waiters(&["wait-for-job", &job, "--delay", "0", "--poll-per-job"])
+        .output()
+        .expect("runs");
+    assert_exit(&output, 0);
     assert_eq!(local.describe_jobs_requests(), 3);
 }
 
