@@ -98,6 +98,63 @@ async fn events_report_changes_at_once_with_few_calls() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn reconciliation_polls_jobs_falling_due_about_together_in_one_call() {
+    // Ten waits starting 0.4 s apart: ten first calls, ids polled at ten instants; and a
+    // wait asking every second (answered from the known states), which keeps the poller
+    // busy in between.
+    let mut jobs: Vec<(String, Timeline)> = (0..10)
+        .map(|i| (format!("job-{i}"), lifecycle(1000, "SUCCEEDED")))
+        .collect();
+    jobs.push(("busy".to_owned(), lifecycle(1000, "SUCCEEDED")));
+    let fake = FakeBatch::new(jobs.clone());
+    let client = fake.client();
+    let poller = JobPoller::new(&client);
+    poller.set_events(Some(Duration::from_secs(300)));
+    let busy = JobComplete::new(&client)
+        .jobs("busy")
+        .delay(Duration::from_secs(1))
+        .unlimited_attempts()
+        .poller(&poller);
+    let waits = join_all(jobs.iter().take(10).enumerate().map(|(i, (id, _))| {
+        let waiter = JobComplete::new(&client)
+            .jobs(id)
+            .unlimited_attempts()
+            .poller(&poller);
+        async move {
+            tokio::time::sleep(Duration::from_millis(400) * i as u32 + Duration::from_millis(100))
+                .await;
+            waiter.wait().await
+        }
+    }));
+    let (results, busy, ()) = tokio::join!(
+        waits,
+        busy.wait(),
+        publish(&poller, &fake, &jobs, |_| (1, Duration::ZERO))
+    );
+    assert!(results.iter().all(Result::is_ok) && busy.is_ok());
+    let calls = fake.calls();
+    // Each reconciliation goes out when the first job falls due (300, 600 and 900 s
+    // after job-0's first call, not earlier because the poller was busy) and takes
+    // along the jobs due within the poller's 5 s tolerance: all eleven in one call,
+    // instead of a call for each.
+    let first = calls
+        .iter()
+        .find(|(_, ids)| ids.contains(&"job-0".to_owned()))
+        .map(|(at, _)| *at)
+        .unwrap();
+    let reconciliations: Vec<&(Instant, Vec<String>)> = calls.iter().skip(11).collect();
+    assert_eq!(reconciliations.len(), 3, "{calls:?}");
+    for (k, (at, ids)) in reconciliations.iter().enumerate() {
+        assert_eq!(
+            *at - first,
+            Duration::from_secs(300) * (k as u32 + 1),
+            "{calls:?}"
+        );
+        assert_eq!(ids.len(), 11, "{calls:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn wait_for_job_keeps_what_events_told_from_one_phase_to_the_next() {
     let jobs: Vec<(String, Timeline)> = (0..10)
         .map(|i| (format!("job-{i}"), lifecycle(10 + i, "SUCCEEDED")))

@@ -10,9 +10,10 @@
 //!   from the known states, so their acceptors decide exactly as when polling.
 //! - A wait's due call is answered from the known states when all of its jobs are known;
 //!   the poller itself still asks DescribeJobs for every waited job once per
-//!   reconciliation interval (and at once for a job it never asked for), and a poll that
-//!   shows a job further on than known wakes its waits as an event would. A lost event
-//!   costs lag, at most one interval, never a wrong or missing result.
+//!   reconciliation interval (jobs due within its tolerance of a reconciliation call go
+//!   along, a little early, so that they share calls; a job it never asked for at once),
+//!   and a poll that shows a job further on than known wakes its waits as an event would.
+//!   A lost event costs lag, at most one interval, never a wrong or missing result.
 
 use std::time::Duration;
 
@@ -316,22 +317,33 @@ pub(super) fn record_poll(
     moved
 }
 
-/// The ids due for reconciliation: waited, and not polled within the interval.
-pub(super) fn due_for_reconciliation(state: &State, now: Instant) -> Vec<String> {
+/// The ids due for reconciliation: waited and not polled within the interval; and, when
+/// one is due or the round calls anyway (`calling`), those due within `tolerance` (at
+/// most half the interval) too. Early, never late, as for waits: ids first polled in
+/// different rounds (waits that started apart) would otherwise each fall due alone,
+/// forever in calls of their own, partly filled.
+pub(super) fn due_for_reconciliation(
+    state: &State,
+    now: Instant,
+    tolerance: Duration,
+    calling: bool,
+) -> Vec<String> {
     let Some(every) = state.reconcile_every else {
         return Vec::new();
     };
-    let mut ids: Vec<String> = state
-        .refs
-        .keys()
-        .filter(|id| {
+    let due_by = |at: Instant| {
+        move |id: &&String| {
             state
                 .last_polled
                 .get(*id)
-                .is_none_or(|at| now.saturating_duration_since(*at) >= every)
-        })
-        .cloned()
-        .collect();
+                .is_none_or(|polled| at.saturating_duration_since(*polled) >= every)
+        }
+    };
+    if !calling && !state.refs.keys().any(|id| due_by(now)(&id)) {
+        return Vec::new();
+    }
+    let soon = now + tolerance.min(every / 2);
+    let mut ids: Vec<String> = state.refs.keys().filter(due_by(soon)).cloned().collect();
     ids.sort();
     ids
 }

@@ -80,7 +80,7 @@ async fn run(shared: Arc<Shared>) {
             let now = Instant::now();
             answer_from_known(&mut state);
             let mut batches = plan(&mut state, now);
-            add_reconciliation(&state, now, &mut batches);
+            add_reconciliation(&state, now, shared.tolerance, &mut batches);
             if batches.is_empty() {
                 match next_reconciliation(&state) {
                     // Events feed the poller: idle until a job falls due or a wait asks.
@@ -136,9 +136,14 @@ fn answer_from_known(state: &mut State) {
 
 /// With events feeding the poller, adds the waited ids not polled within the
 /// reconciliation interval (to the round's calls where they fit, else calls of their own).
-fn add_reconciliation(state: &State, now: Instant, batches: &mut Vec<Batch>) {
+fn add_reconciliation(
+    state: &State,
+    now: Instant,
+    tolerance: std::time::Duration,
+    batches: &mut Vec<Batch>,
+) {
     let asked: HashSet<&String> = batches.iter().flat_map(|b| b.ids.iter()).collect();
-    let due: Vec<String> = due_for_reconciliation(state, now)
+    let due: Vec<String> = due_for_reconciliation(state, now, tolerance, !batches.is_empty())
         .into_iter()
         .filter(|id| !asked.contains(id))
         .collect();
