@@ -135,7 +135,7 @@ async fn reconciliation_polls_jobs_falling_due_about_together_in_one_call() {
     let calls = fake.calls();
     // Each reconciliation goes out when the first job falls due (300, 600 and 900 s
     // after job-0's first call, not earlier because the poller was busy) and takes
-    // along the jobs due within the poller's 5 s tolerance: all eleven in one call,
+    // along the jobs due within the poller's tolerance (10 s): all eleven in one call,
     // instead of a call for each.
     let first = calls
         .iter()
