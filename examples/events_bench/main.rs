@@ -82,7 +82,10 @@ impl Args {
                 "--reconcile" => {
                     parsed.reconcile = value()?
                         .split(',')
-                        .map(|s| number::<f64>(s).map(Duration::from_secs_f64))
+                        .map(|s| {
+                            Duration::try_from_secs_f64(number::<f64>(s)?)
+                                .map_err(|_| format!("not a duration in seconds: {s:?}"))
+                        })
                         .collect::<Result<_, _>>()?;
                 }
                 "--no-polling" => parsed.polling = false,
@@ -94,6 +97,11 @@ impl Args {
         if !(scale.is_finite() && scale >= 1.0) || parsed.setup.jobs == 0 {
             return Err(format!(
                 "--scale must be at least 1 and --jobs at least 1\n{USAGE}"
+            ));
+        }
+        if !parsed.reconcile.is_empty() && parsed.setup.moto.is_none() {
+            return Err(format!(
+                "the events modes need moto: set MOTO_ENDPOINT or pass --moto URL\n{USAGE}"
             ));
         }
         if parsed.reconcile.iter().any(|r| r.is_zero()) {

@@ -87,7 +87,9 @@ fn max_wait(setup: &Setup, schedules: &[Schedule], mode: Mode) -> Duration {
     if let Mode::Events { reconcile } = mode {
         sleep = sleep.max(reconcile);
     }
-    longest + sleep * 2 + Duration::from_secs(30)
+    longest
+        .saturating_add(sleep.saturating_mul(2))
+        .saturating_add(Duration::from_secs(30))
 }
 
 pub(crate) async fn run(setup: &Setup, mode: Mode) -> Result<Outcome, String> {
