@@ -171,7 +171,9 @@ impl JobPoller {
 
     /// How early a wait's call may come so that it shares a call with others (never more
     /// than half of that wait's sleep). Zero merges only calls due at the same instant.
-    /// Set it before the first wait.
+    /// With events feeding the poller, reconciliation polls go early by the same (at most
+    /// half the interval), so that jobs first polled apart share their calls. Set it
+    /// before the first wait.
     pub fn tolerance(self, tolerance: Duration) -> Self {
         self.rebuild(|shared| shared.tolerance = tolerance)
     }
