@@ -25,29 +25,17 @@ pub(super) fn response_for(
     form: Form,
 ) -> DescribeJobsResponse {
     let typed = merged.output.jobs();
+    let picks = picks(typed, ids);
+    let jobs: Vec<JobDetail> = picks.iter().map(|&index| typed[index].clone()).collect();
+    let output = DescribeJobsOutput::builder().set_jobs(Some(jobs)).build();
     if form == Form::Typed {
-        return DescribeJobsResponse::typed(
-            DescribeJobsOutput::builder()
-                .set_jobs(Some(typed_part(typed, ids)))
-                .build(),
-        );
+        return DescribeJobsResponse::typed(output);
     }
     let raw = merged.body.get("jobs").and_then(Value::as_array);
-    let mut jobs: Vec<JobDetail> = Vec::new();
-    let mut raw_jobs: Vec<Value> = Vec::new();
-    let mut taken = vec![false; typed.len()];
-    for id in ids {
-        let Some(index) = typed.iter().enumerate().position(|(i, job)| {
-            !taken[i] && (job.job_id() == Some(id.as_str()) || job.job_arn() == Some(id.as_str()))
-        }) else {
-            continue;
-        };
-        taken[index] = true;
-        jobs.push(typed[index].clone());
-        if let Some(raw_job) = raw_job(raw, &typed[index], index) {
-            raw_jobs.push(raw_job.clone());
-        }
-    }
+    let raw_jobs: Vec<Value> = picks
+        .iter()
+        .filter_map(|&index| raw_job(raw, &typed[index], index).cloned())
+        .collect();
     // Every member but `jobs` copied, `jobs` replaced in its place: copying the whole body
     // would copy every job of the call for every wait (quadratic in the ids of a call).
     let body = match &merged.body {
@@ -69,27 +57,27 @@ pub(super) fn response_for(
         other => other.clone(),
     };
     DescribeJobsResponse {
-        output: DescribeJobsOutput::builder().set_jobs(Some(jobs)).build(),
+        output,
         status: merged.status,
         document: Document::new(&body),
         body,
     }
 }
 
-/// The typed jobs answering `ids`, in the order asked, each job once (as in
-/// [`response_for`]).
-fn typed_part(typed: &[JobDetail], ids: &[String]) -> Vec<JobDetail> {
+/// Where the jobs answering `ids` stand in `typed`, in the order asked, each job once (a
+/// wait may name a job twice, by id and by ARN).
+fn picks(typed: &[JobDetail], ids: &[String]) -> Vec<usize> {
     let mut taken = vec![false; typed.len()];
-    let mut jobs = Vec::new();
+    let mut picks = Vec::new();
     for id in ids {
         if let Some(index) = typed.iter().enumerate().position(|(i, job)| {
             !taken[i] && (job.job_id() == Some(id.as_str()) || job.job_arn() == Some(id.as_str()))
         }) {
             taken[index] = true;
-            jobs.push(typed[index].clone());
+            picks.push(index);
         }
     }
-    jobs
+    picks
 }
 
 /// The raw JSON of the typed job at `index`: the element at the same index when it is the
