@@ -11,7 +11,7 @@ use crate::tap::DescribeCall;
 const IDS_PER_CALL: usize = 100;
 /// Calls closer than this to the previous one belong to the same burst: a poller round's
 /// calls go out together, though on a busy machine their requests leave over tens of
-/// milliseconds; at the default scale the waits' delays are 200 ms and more.
+/// milliseconds; at the default scale (1/4) the waits' delays are 500 ms and more.
 pub(crate) const BURST_GAP: Duration = Duration::from_millis(50);
 /// "Within one long poll, about a second, of its event".
 const LONG_POLL_GOAL: Duration = Duration::from_secs(1);
@@ -50,6 +50,31 @@ fn spread(mut values: Vec<f64>) -> String {
         (Some(p50), Some(p99), Some(max)) => format!("{p50:.2} / {p99:.2} / {max:.2}"),
         _ => "-".to_owned(),
     }
+}
+
+/// The most events published within any one second, and the mean rate from the first
+/// publication to the last: what the event path (moto here) had to keep up with.
+fn publication_rate(published: impl IntoIterator<Item = Instant>) -> Option<(usize, f64)> {
+    let mut at: Vec<Instant> = published.into_iter().collect();
+    at.sort();
+    let (first, last) = (*at.first()?, *at.last()?);
+    let mut peak = 0;
+    let mut start = 0;
+    for (end, &instant) in at.iter().enumerate() {
+        while instant.duration_since(at[start]) >= Duration::from_secs(1) {
+            start += 1;
+        }
+        peak = peak.max(end + 1 - start);
+    }
+    let span = last.duration_since(first).as_secs_f64();
+    Some((
+        peak,
+        if span > 0.0 {
+            at.len() as f64 / span
+        } else {
+            at.len() as f64
+        },
+    ))
 }
 
 fn since(later: Instant, earlier: Instant) -> f64 {
@@ -496,9 +521,13 @@ impl Report {
             if let (Some(source), Some(poller), Some(published)) =
                 (outcome.source, outcome.poller, outcome.published)
             {
+                let rate =
+                    publication_rate(outcome.wire.published.values().copied()).unwrap_or((0, 0.0));
                 let _ = writeln!(
                     out,
-                    "\nReceiveMessage calls that returned messages took {} s (p50 / p99 / max; the long poll's wait for the first message included).\n\nEvent source: {} receives, {} messages, {} applied, {} stale, {} not waited, {} skipped. Poller: {} answers from known states, {} events applied. Publisher: {} state changes, {} published, {} failed, {} PutEvents calls.{}\n",
+                    "\nEvents published: {} a second at most (any one second), {:.1} a second on average.\n\nReceiveMessage calls that returned messages took {} s (p50 / p99 / max; the long poll's wait for the first message included).\n\nEvent source: {} receives, {} messages, {} applied, {} stale, {} not waited, {} skipped. Poller: {} answers from known states, {} events applied. Publisher: {} state changes, {} published, {} failed, {} PutEvents calls.{}\n",
+                    rate.0,
+                    rate.1,
                     spread(
                         outcome
                             .wire
