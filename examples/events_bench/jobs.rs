@@ -18,10 +18,10 @@ use waiters_runtime::{
 /// The random ranges of the job schedules at real scale, in seconds: the poller
 /// benchmark's, with PENDING, RUNNABLE and STARTING folded into SUBMITTED (sums of the
 /// ranges), so that each job sends two events, RUNNING and SUCCEEDED or FAILED, the two
-/// that end a phase of `wait_for_job`. moto delivers about 100 events a second on this
-/// machine and its queue slows down as it fills: with every event Batch sends, the first
-/// seconds' bursts (a thousand jobs changing status together) would measure moto's
-/// backlog rather than the waits.
+/// that end a phase of `wait_for_job`. moto sustains about 70 to 150 events a second on
+/// this machine and its queue slows down as it fills (`moto_capacity.py`): with every
+/// event Batch sends, the first seconds' bursts (a thousand jobs changing status
+/// together) would measure moto's backlog rather than the waits.
 pub(crate) const PHASE_RANGES: [(&str, f64, f64); 2] =
     [("SUBMITTED", 4.0, 80.0), ("RUNNING", 60.0, 1800.0)];
 /// The share of jobs that end FAILED.

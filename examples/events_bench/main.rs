@@ -76,9 +76,9 @@ impl Args {
         let (jobs, scale, reconcile) = if cli.smoke {
             (20, 200.0, vec![DEFAULT_RECONCILE_EVERY])
         } else {
-            // 1/4: moto sustains about 100 events a second here (BENCHMARKS.md); at 1/4
-            // the first minute's RUNNING events come at about 50 a second, at 1/10 at
-            // 130, and the lag would measure moto's backlog.
+            // 1/4: moto sustains about 70 to 150 events a second here (BENCHMARKS.md);
+            // at 1/4 the first minute's RUNNING events come at up to about 70 a second,
+            // at 1/10 at up to about 180, and the lag would measure moto's backlog.
             (
                 1000,
                 4.0,
