@@ -16,7 +16,7 @@ use super::events::{
     wake_waits_on,
 };
 use super::rate::RateLimiter;
-use super::share::{is_throttling, replicate, response_for};
+use super::share::{is_throttling, replicate, share_out};
 use super::{Answer, Form, MAX_IDS_PER_CALL, Shared, State};
 use crate::error::OperationError;
 use crate::response::{Keep, describe_jobs_keeping};
@@ -296,10 +296,17 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                         wake_waits_on(&mut state, &moved);
                     }
                 }
+                let waits: Vec<(&[String], Form)> = batch
+                    .waits
+                    .iter()
+                    .map(|(_, ids, form)| (&ids[..], *form))
+                    .collect();
+                let parts = share_out(merged, &waits);
                 batch
                     .waits
                     .iter()
-                    .map(|(key, ids, form)| (*key, Ok(response_for(&merged, ids, *form))))
+                    .zip(parts)
+                    .map(|((key, _, _), part)| (*key, Ok(part)))
                     .collect()
             }
             Err(error) => {
