@@ -240,7 +240,7 @@ fn hand_out(shared: &Shared, answers: Answers) {
                 let _ = request.send(answer);
             }
             None => {
-                entry.early = Some(answer);
+                entry.early = Some(Box::new(answer));
                 entry.due = None;
                 if let Some(wake) = entry.wake.take() {
                     let _ = wake.send(());
@@ -323,10 +323,10 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                         .waits
                         .iter()
                         .skip(1)
-                        .map(|(key, _, _)| (*key, Err(replicate(&error))))
+                        .map(|(key, _, _)| (*key, Err(Box::new(replicate(&error)))))
                         .collect();
                     if let Some((key, _, _)) = batch.waits.first() {
-                        answers.insert(0, (*key, Err(error)));
+                        answers.insert(0, (*key, Err(Box::new(error))));
                     }
                     answers
                 } else {
