@@ -201,8 +201,10 @@ where
     // When the current run of calls without an answer started, and how many it has.
     let mut unanswered: Option<(Instant, u32)> = None;
     // Boxed, as is `Start::response`: kept across every sleep, so inline it would grow the
-    // future of every waiting task.
-    let mut last_response: Option<Box<Result<O, E>>> = None;
+    // future of every waiting task. The output and the error are boxed apart: a box of the
+    // whole `Result` takes an SDK error's room (360 bytes for DescribeJobs) for an output
+    // that needs far less (48), in every waiting task.
+    let mut last_response: Option<Kept<O, E>> = None;
     let Start {
         at: first_call_at,
         response: mut first_response,
@@ -216,14 +218,14 @@ where
         }
     }
 
-    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Box<Result<O, E>>>| {
+    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Kept<O, E>>| {
         tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
         WaitError {
             waiter: waiter.clone(),
             reason,
             attempts,
             elapsed: started.elapsed(),
-            last_response: last_response.map(|response| *response),
+            last_response: last_response.map(unkeep),
         }
     };
 
@@ -236,7 +238,7 @@ where
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_deref(),
+                    last_error(&last_response),
                     consecutive_transient,
                 ),
                 attempts,
@@ -263,7 +265,7 @@ where
                     max_wait_exceeded(
                         config,
                         previously_accepted,
-                        last_response.as_deref(),
+                        last_error(&last_response),
                         consecutive_transient,
                     ),
                     attempts,
@@ -373,7 +375,7 @@ where
                 });
             }
             Verdict::Failure(reason) => {
-                return Err(fail(reason, attempts, Some(Box::new(response))));
+                return Err(fail(reason, attempts, Some(keep(response))));
             }
             Verdict::Poll { backoff } => backoff.is_some(),
             Verdict::Unanswered { .. } => true,
@@ -384,17 +386,17 @@ where
             0
         };
         let Some(sleep) = next_poll else {
-            let last_error = transient_text(Some(&response), consecutive_transient);
+            let last_error = transient_text(response.as_ref().err(), consecutive_transient);
             return Err(fail(
                 FailureReason::MaxAttemptsExceeded {
                     previously_accepted,
                     last_error,
                 },
                 attempts,
-                Some(Box::new(response)),
+                Some(keep(response)),
             ));
         };
-        last_response = Some(Box::new(response));
+        last_response = Some(keep(response));
         if let Some(deadline) = deadline
             && Instant::now()
                 .checked_add(sleep)
@@ -404,7 +406,7 @@ where
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_deref(),
+                    last_error(&last_response),
                     consecutive_transient,
                 ),
                 attempts,
@@ -438,16 +440,32 @@ enum Verdict {
     },
 }
 
-fn max_wait_exceeded<O, E: OperationError>(
+/// A response kept across a sleep: its output or its error, boxed (see `wait_from`).
+type Kept<O, E> = Result<Box<O>, Box<E>>;
+
+fn keep<O, E>(response: Result<O, E>) -> Kept<O, E> {
+    response.map(Box::new).map_err(Box::new)
+}
+
+fn unkeep<O, E>(kept: Kept<O, E>) -> Result<O, E> {
+    kept.map(|output| *output).map_err(|error| *error)
+}
+
+/// The error of the kept response, if it is one.
+fn last_error<O, E>(kept: &Option<Kept<O, E>>) -> Option<&E> {
+    kept.as_ref()?.as_ref().err().map(|error| &**error)
+}
+
+fn max_wait_exceeded<E: OperationError>(
     config: &WaiterConfig,
     previously_accepted: Option<AcceptorMatch>,
-    last_response: Option<&Result<O, E>>,
+    last_error: Option<&E>,
     consecutive_transient: u32,
 ) -> FailureReason {
     FailureReason::MaxWaitExceeded {
         max_wait: config.max_wait.unwrap_or_default(),
         previously_accepted,
-        last_error: transient_text(last_response, consecutive_transient),
+        last_error: transient_text(last_error, consecutive_transient),
     }
 }
 
@@ -469,15 +487,16 @@ fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> Failu
     }
 }
 
-/// The text of the last transient error, when the wait ends right after one.
-fn transient_text<O, E: OperationError>(
-    response: Option<&Result<O, E>>,
+/// The text of the last transient error (`error`: the last response's, if it is one), when
+/// the wait ends right after one.
+fn transient_text<E: OperationError>(
+    error: Option<&E>,
     consecutive_transient: u32,
 ) -> Option<String> {
     if consecutive_transient == 0 {
         return None;
     }
-    let error = response?.as_ref().err()?;
+    let error = error?;
     Some(match error.class() {
         ErrorClass::Service {
             code,
