@@ -218,23 +218,14 @@ where
         }
     }
 
-    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Kept<O, E>>| {
-        tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
-        WaitError {
-            waiter: waiter.clone(),
-            reason,
-            attempts,
-            elapsed: started.elapsed(),
-            last_response: last_response.map(unkeep),
-        }
-    };
-
     loop {
         // No call starts at or after the deadline, and none runs past it or past its
         // own timeout.
         let call_started = Instant::now();
         if deadline.is_some_and(|deadline| call_started >= deadline) {
-            return Err(fail(
+            return Err(failed(
+                &waiter,
+                started,
                 max_wait_exceeded(
                     config,
                     previously_accepted,
@@ -261,7 +252,9 @@ where
             Some(response) => response,
             // The deadline came first (or at the same time).
             None if deadline.is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) => {
-                return Err(fail(
+                return Err(failed(
+                    &waiter,
+                    started,
                     max_wait_exceeded(
                         config,
                         previously_accepted,
@@ -278,7 +271,9 @@ where
                 match E::call_timed_out(timeout) {
                     Some(error) => Err(error),
                     None => {
-                        return Err(fail(
+                        return Err(failed(
+                            &waiter,
+                            started,
                             FailureReason::CallTimedOut { timeout },
                             attempts.saturating_add(1),
                             last_response,
@@ -375,7 +370,13 @@ where
                 });
             }
             Verdict::Failure(reason) => {
-                return Err(fail(reason, attempts, Some(keep(response))));
+                return Err(failed(
+                    &waiter,
+                    started,
+                    reason,
+                    attempts,
+                    Some(keep(response)),
+                ));
             }
             Verdict::Poll { backoff } => backoff.is_some(),
             Verdict::Unanswered { .. } => true,
@@ -387,7 +388,9 @@ where
         };
         let Some(sleep) = next_poll else {
             let last_error = transient_text(response.as_ref().err(), consecutive_transient);
-            return Err(fail(
+            return Err(failed(
+                &waiter,
+                started,
                 FailureReason::MaxAttemptsExceeded {
                     previously_accepted,
                     last_error,
@@ -402,7 +405,9 @@ where
                 .checked_add(sleep)
                 .is_none_or(|wake| wake >= deadline)
         {
-            return Err(fail(
+            return Err(failed(
+                &waiter,
+                started,
                 max_wait_exceeded(
                     config,
                     previously_accepted,
@@ -438,6 +443,25 @@ enum Verdict {
     Unanswered {
         backoff: Duration,
     },
+}
+
+/// The error that ends a wait (a function, not a closure in `wait_from`: a closure's
+/// captures would take room in the future of every waiting task).
+fn failed<O, E>(
+    waiter: &Cow<'static, str>,
+    started: Instant,
+    reason: FailureReason,
+    attempts: u32,
+    last_response: Option<Kept<O, E>>,
+) -> WaitError<O, E> {
+    tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
+    WaitError {
+        waiter: waiter.clone(),
+        reason,
+        attempts,
+        elapsed: started.elapsed(),
+        last_response: last_response.map(unkeep),
+    }
 }
 
 /// A response kept across a sleep: its output or its error, boxed (see `wait_from`).
