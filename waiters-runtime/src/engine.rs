@@ -447,6 +447,8 @@ enum Verdict {
 
 /// The error that ends a wait (a function, not a closure in `wait_from`: a closure's
 /// captures would take room in the future of every waiting task).
+// The name is cloned as a `Cow`: a static name stays borrowed, as it was in the closure.
+#[allow(clippy::ptr_arg)]
 fn failed<O, E>(
     waiter: &Cow<'static, str>,
     started: Instant,
