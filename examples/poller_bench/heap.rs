@@ -5,8 +5,10 @@
 //! and is no part of the waiting process; a memory child therefore runs the endpoint on a
 //! thread of its own (see `scenario::Endpoint`) and this allocator tells its bytes apart.
 //! A byte counts on the side of the thread that allocates or frees it: the two sides
-//! share nothing but sockets while a run is measured, so nothing allocated on one side
-//! is freed on the other.
+//! share nothing but sockets while a run is measured, so what one side allocates it
+//! frees itself (a histogram of the waiting side's allocations by size, counted while
+//! looking into the poller's peak, found one 504-byte allocation in a 10,000-job run
+//! freed there and not allocated there).
 //!
 //! Counting is off until [`enable`]: the other benchmarks' CPU times stay as they were.
 
