@@ -20,6 +20,8 @@
 //! ceil(N/100) calls.
 
 mod cpu;
+mod endpoint;
+mod heap;
 mod matcher;
 mod memory;
 mod net;
@@ -32,6 +34,10 @@ use std::time::{Duration, Instant as WallInstant};
 
 use scenario::{Delays, Polling, Scenario};
 use waiters_runtime::poller::DEFAULT_TOLERANCE;
+
+/// Counts heap bytes in the memory children (off elsewhere).
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -243,9 +249,10 @@ fn main() -> ExitCode {
             match memory::measure(n, kind, args.seed) {
                 Ok(measured) => {
                     eprintln!(
-                        "memory N={n} {}: {:.2} KiB per job",
+                        "memory N={n} {}: {:.2} KiB per job (RSS), {:.2} KiB (heap, waiting side)",
                         kind.name(),
-                        measured.peak_per_job_kib()
+                        measured.peak_per_job_kib(),
+                        measured.heap_per_job_kib().0
                     );
                     report.memory.push(measured);
                 }

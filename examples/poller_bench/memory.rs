@@ -5,6 +5,9 @@
 //! before any wait starts (`VmRSS`, with the peak reset through `/proc/self/clear_refs`);
 //! the peak is `VmHWM` when the last wait returned. The resident set is also sampled every
 //! second of the benchmark clock.
+//!
+//! The heap is counted too (`heap`): bytes in use at the baseline and at their peak, for
+//! the waiting side alone and with the endpoint, whose serving the resident set includes.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use tokio::task::JoinHandle;
 
 use waiters_runtime::{JobPoller, JobWaitOptions, NoObserver, RandomSource, typed};
 
+use crate::heap;
 use crate::scenario::{self, Delays, Polling, Scenario};
 
 /// A field of `/proc/self/status`, in KiB.
@@ -32,6 +36,7 @@ fn status_kib(field: &str) -> u64 {
 pub(crate) struct Baseline {
     rss_kib: u64,
     peak_reset: bool,
+    heap: heap::Bytes,
 }
 
 impl Baseline {
@@ -41,6 +46,7 @@ impl Baseline {
         Self {
             rss_kib: status_kib("VmRSS"),
             peak_reset,
+            heap: heap::reset_peaks(),
         }
     }
 
@@ -55,6 +61,9 @@ impl Baseline {
             },
             sampled_kib,
             peak_reset: self.peak_reset,
+            heap_baseline: self.heap,
+            heap_peak: heap::peaks(),
+            heap_end: heap::live(),
         }
     }
 }
@@ -95,6 +104,11 @@ pub(crate) struct Sample {
     pub(crate) sampled_kib: u64,
     /// Whether VmHWM could be reset at the baseline (else the peak is the sampled one).
     pub(crate) peak_reset: bool,
+    /// Heap bytes in use at the baseline, their peaks since, and in use at the end
+    /// (all zero when the heap is not counted).
+    pub(crate) heap_baseline: heap::Bytes,
+    pub(crate) heap_peak: heap::Bytes,
+    pub(crate) heap_end: heap::Bytes,
 }
 
 /// What a memory child measures.
@@ -157,11 +171,23 @@ impl Measured {
             .saturating_sub(self.sample.baseline_kib) as f64
             / self.n as f64
     }
+
+    /// (heap peak - heap baseline) / N, in KiB: the waiting side alone, and with the
+    /// endpoint.
+    pub(crate) fn heap_per_job_kib(&self) -> (f64, f64) {
+        let (base, peak) = (self.sample.heap_baseline, self.sample.heap_peak);
+        let per_job = |peak: i64, base: i64| (peak - base) as f64 / 1024.0 / self.n as f64;
+        (
+            per_job(peak.waiting, base.waiting),
+            per_job(peak.all, base.all),
+        )
+    }
 }
 
 /// In the child: measure, print one JSON line.
 pub(crate) fn child(n: usize, kind: &str, seed: u64) -> Result<(), String> {
     let kind = Kind::from_arg(kind).ok_or_else(|| format!("unknown memory kind {kind:?}"))?;
+    heap::enable();
     let (sample, calls) = match kind {
         Kind::Parked => (parked(n), 0),
         Kind::Responses => (responses(n), 0),
@@ -193,10 +219,26 @@ pub(crate) fn child(n: usize, kind: &str, seed: u64) -> Result<(), String> {
             "peak_kib": sample.peak_kib,
             "sampled_kib": sample.sampled_kib,
             "peak_reset": sample.peak_reset,
+            "heap_baseline": bytes_json(sample.heap_baseline),
+            "heap_peak": bytes_json(sample.heap_peak),
+            "heap_end": bytes_json(sample.heap_end),
             "calls": calls,
         })
     );
     Ok(())
+}
+
+fn bytes_json(bytes: heap::Bytes) -> Value {
+    json!({"waiting": bytes.waiting, "endpoint": bytes.endpoint, "all": bytes.all})
+}
+
+fn bytes_from(value: &Value) -> heap::Bytes {
+    let side = |key: &str| value[key].as_i64().unwrap_or(0);
+    heap::Bytes {
+        waiting: side("waiting"),
+        endpoint: side("endpoint"),
+        all: side("all"),
+    }
 }
 
 /// N `typed::wait_for_job` tasks (through a poller) in their initial delay.
@@ -293,6 +335,9 @@ pub(crate) fn measure(n: usize, kind: Kind, seed: u64) -> Result<Measured, Strin
             peak_kib: number("peak_kib"),
             sampled_kib: number("sampled_kib"),
             peak_reset: line["peak_reset"].as_bool().unwrap_or(false),
+            heap_baseline: bytes_from(&line["heap_baseline"]),
+            heap_peak: bytes_from(&line["heap_peak"]),
+            heap_end: bytes_from(&line["heap_end"]),
         },
         calls: number("calls"),
     })

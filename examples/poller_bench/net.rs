@@ -22,6 +22,8 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 use tokio::time::Instant;
 
+use crate::endpoint::ClockSync;
+
 /// One HTTP call: when it started (benchmark clock) and how long it really took.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CallRecord {
@@ -40,6 +42,8 @@ struct Shared {
     in_flight: Mutex<usize>,
     idle: Condvar,
     log: Mutex<Vec<CallRecord>>,
+    /// Keeps an endpoint on its own thread at the benchmark's time.
+    clock: Option<ClockSync>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -47,6 +51,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Network {
+    /// A network whose every request first moves the endpoint's clock by `clock`.
+    pub(crate) fn new(clock: Option<ClockSync>) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                clock,
+                ..Shared::default()
+            }),
+        }
+    }
+
     /// `inner` (the SDK's HTTP client), frozen and logged.
     pub(crate) fn wrap(&self, inner: SharedHttpClient) -> Frozen {
         Frozen {
@@ -61,6 +75,9 @@ impl Network {
     }
 
     fn enter(&self) -> InFlight {
+        if let Some(clock) = &self.shared.clock {
+            clock.sync();
+        }
         let mut in_flight = lock(&self.shared.in_flight);
         *in_flight += 1;
         if *in_flight == 1 {

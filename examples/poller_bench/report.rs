@@ -282,13 +282,15 @@ impl Report {
         let _ = writeln!(out, "### Memory per waiting job\n");
         let _ = writeln!(
             out,
-            "| N | waits | baseline RSS (MiB) | peak RSS (MiB) | (peak - baseline) / N | calls |"
+            "| N | waits | baseline RSS (MiB) | peak RSS (MiB) | RSS: (peak - baseline) / N \
+             | heap, waiting side: (peak - baseline) / N | heap with the endpoint's | calls |"
         );
-        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
         for m in &self.memory {
+            let (waiting, all) = m.heap_per_job_kib();
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.1} | {:.1}{} | {:.2} KiB | {} |",
+                "| {} | {} | {:.1} | {:.1}{} | {:.2} KiB | {:.2} KiB | {:.2} KiB | {} |",
                 m.n,
                 m.kind.name(),
                 m.sample.baseline_kib as f64 / 1024.0,
@@ -299,6 +301,8 @@ impl Report {
                     " (sampled)"
                 },
                 m.peak_per_job_kib(),
+                waiting,
+                all,
                 m.calls,
             );
         }
@@ -424,13 +428,17 @@ impl Report {
         }
         // A held response is no wait: it is the floor a wait's last response sets.
         for m in self.memory.iter().filter(|m| m.kind != Kind::Responses) {
+            let (heap, _) = m.heap_per_job_kib();
             let _ = writeln!(
                 out,
-                "- memory at N={} ({}): {:.2} KiB per waiting job (< 4 KiB: {})",
+                "- memory at N={} ({}): {:.2} KiB per waiting job in RSS, {:.2} KiB of heap \
+                 on the waiting side (< 4 KiB: {}, {})",
                 m.n,
                 m.kind.name(),
                 m.peak_per_job_kib(),
-                verdict(m.peak_per_job_kib() < 4.0)
+                heap,
+                verdict(m.peak_per_job_kib() < 4.0),
+                verdict(heap < 4.0)
             );
         }
         for row in &self.matcher {

@@ -14,12 +14,13 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::JobStatus;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use waiters_local::{LocalBatch, parameter_keys};
+use waiters_local::parameter_keys;
 use waiters_runtime::{
     Attempt, DelayStrategy, DescribeJobsSdkError, JOB_PHASES, JobPoller, JobWaitError,
     JobWaitOptions, PollerStats, RandomSource, typed,
 };
 
+use crate::endpoint::Endpoint;
 use crate::memory;
 use crate::net::Network;
 use crate::rounds::{self, RoundRecord};
@@ -233,12 +234,10 @@ fn run_jobs(scenario: Scenario, jobs: Range<usize>, measure_memory: bool) -> Out
 }
 
 async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool) -> Outcome {
-    let server = LocalBatch::builder()
-        .seed(scenario.seed)
-        .start()
-        .await
-        .expect("the local Batch endpoint starts");
-    let network = Network::default();
+    // Measuring memory, the endpoint runs apart so that its heap counts apart.
+    let endpoint = Endpoint::start(scenario.seed, measure_memory).await;
+    let network = Network::new(endpoint.clock_sync());
+    let server = endpoint.server();
     let http = server
         .client_config()
         .build()
@@ -321,7 +320,7 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
     outcome.rounds = rounds::take();
     outcome.stats = poller.as_ref().map(JobPoller::stats);
     drop(poller);
-    server.shutdown().await;
+    endpoint.shutdown().await;
     outcome
 }
 

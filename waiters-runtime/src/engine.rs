@@ -201,8 +201,10 @@ where
     // When the current run of calls without an answer started, and how many it has.
     let mut unanswered: Option<(Instant, u32)> = None;
     // Boxed, as is `Start::response`: kept across every sleep, so inline it would grow the
-    // future of every waiting task.
-    let mut last_response: Option<Box<Result<O, E>>> = None;
+    // future of every waiting task. The output and the error are boxed apart: a box of the
+    // whole `Result` takes an SDK error's room (360 bytes for DescribeJobs) for an output
+    // that needs far less (48), in every waiting task.
+    let mut last_response: Option<Kept<O, E>> = None;
     let Start {
         at: first_call_at,
         response: mut first_response,
@@ -216,27 +218,18 @@ where
         }
     }
 
-    let fail = |reason: FailureReason, attempts: u32, last_response: Option<Box<Result<O, E>>>| {
-        tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
-        WaitError {
-            waiter: waiter.clone(),
-            reason,
-            attempts,
-            elapsed: started.elapsed(),
-            last_response: last_response.map(|response| *response),
-        }
-    };
-
     loop {
         // No call starts at or after the deadline, and none runs past it or past its
         // own timeout.
         let call_started = Instant::now();
         if deadline.is_some_and(|deadline| call_started >= deadline) {
-            return Err(fail(
+            return Err(failed(
+                &waiter,
+                started,
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_deref(),
+                    last_error(&last_response),
                     consecutive_transient,
                 ),
                 attempts,
@@ -259,11 +252,13 @@ where
             Some(response) => response,
             // The deadline came first (or at the same time).
             None if deadline.is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) => {
-                return Err(fail(
+                return Err(failed(
+                    &waiter,
+                    started,
                     max_wait_exceeded(
                         config,
                         previously_accepted,
-                        last_response.as_deref(),
+                        last_error(&last_response),
                         consecutive_transient,
                     ),
                     attempts,
@@ -276,7 +271,9 @@ where
                 match E::call_timed_out(timeout) {
                     Some(error) => Err(error),
                     None => {
-                        return Err(fail(
+                        return Err(failed(
+                            &waiter,
+                            started,
                             FailureReason::CallTimedOut { timeout },
                             attempts.saturating_add(1),
                             last_response,
@@ -373,7 +370,13 @@ where
                 });
             }
             Verdict::Failure(reason) => {
-                return Err(fail(reason, attempts, Some(Box::new(response))));
+                return Err(failed(
+                    &waiter,
+                    started,
+                    reason,
+                    attempts,
+                    Some(keep(response)),
+                ));
             }
             Verdict::Poll { backoff } => backoff.is_some(),
             Verdict::Unanswered { .. } => true,
@@ -384,27 +387,31 @@ where
             0
         };
         let Some(sleep) = next_poll else {
-            let last_error = transient_text(Some(&response), consecutive_transient);
-            return Err(fail(
+            let last_error = transient_text(response.as_ref().err(), consecutive_transient);
+            return Err(failed(
+                &waiter,
+                started,
                 FailureReason::MaxAttemptsExceeded {
                     previously_accepted,
                     last_error,
                 },
                 attempts,
-                Some(Box::new(response)),
+                Some(keep(response)),
             ));
         };
-        last_response = Some(Box::new(response));
+        last_response = Some(keep(response));
         if let Some(deadline) = deadline
             && Instant::now()
                 .checked_add(sleep)
                 .is_none_or(|wake| wake >= deadline)
         {
-            return Err(fail(
+            return Err(failed(
+                &waiter,
+                started,
                 max_wait_exceeded(
                     config,
                     previously_accepted,
-                    last_response.as_deref(),
+                    last_error(&last_response),
                     consecutive_transient,
                 ),
                 attempts,
@@ -438,16 +445,53 @@ enum Verdict {
     },
 }
 
-fn max_wait_exceeded<O, E: OperationError>(
+/// The error that ends a wait (a function, not a closure in `wait_from`: a closure's
+/// captures would take room in the future of every waiting task).
+// The name is cloned as a `Cow`: a static name stays borrowed, as it was in the closure.
+#[allow(clippy::ptr_arg)]
+fn failed<O, E>(
+    waiter: &Cow<'static, str>,
+    started: Instant,
+    reason: FailureReason,
+    attempts: u32,
+    last_response: Option<Kept<O, E>>,
+) -> WaitError<O, E> {
+    tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
+    WaitError {
+        waiter: waiter.clone(),
+        reason,
+        attempts,
+        elapsed: started.elapsed(),
+        last_response: last_response.map(unkeep),
+    }
+}
+
+/// A response kept across a sleep: its output or its error, boxed (see `wait_from`).
+type Kept<O, E> = Result<Box<O>, Box<E>>;
+
+fn keep<O, E>(response: Result<O, E>) -> Kept<O, E> {
+    response.map(Box::new).map_err(Box::new)
+}
+
+fn unkeep<O, E>(kept: Kept<O, E>) -> Result<O, E> {
+    kept.map(|output| *output).map_err(|error| *error)
+}
+
+/// The error of the kept response, if it is one.
+fn last_error<O, E>(kept: &Option<Kept<O, E>>) -> Option<&E> {
+    kept.as_ref()?.as_ref().err().map(|error| &**error)
+}
+
+fn max_wait_exceeded<E: OperationError>(
     config: &WaiterConfig,
     previously_accepted: Option<AcceptorMatch>,
-    last_response: Option<&Result<O, E>>,
+    last_error: Option<&E>,
     consecutive_transient: u32,
 ) -> FailureReason {
     FailureReason::MaxWaitExceeded {
         max_wait: config.max_wait.unwrap_or_default(),
         previously_accepted,
-        last_error: transient_text(last_response, consecutive_transient),
+        last_error: transient_text(last_error, consecutive_transient),
     }
 }
 
@@ -469,15 +513,16 @@ fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> Failu
     }
 }
 
-/// The text of the last transient error, when the wait ends right after one.
-fn transient_text<O, E: OperationError>(
-    response: Option<&Result<O, E>>,
+/// The text of the last transient error (`error`: the last response's, if it is one), when
+/// the wait ends right after one.
+fn transient_text<E: OperationError>(
+    error: Option<&E>,
     consecutive_transient: u32,
 ) -> Option<String> {
     if consecutive_transient == 0 {
         return None;
     }
-    let error = response?.as_ref().err()?;
+    let error = error?;
     Some(match error.class() {
         ErrorClass::Service {
             code,

@@ -224,7 +224,7 @@ pub(super) fn wake_waits_on(state: &mut State, keys: &[String]) -> usize {
         let Some(answer) = known_answer(known, &entry.ids, entry.form) else {
             continue;
         };
-        entry.early = Some(answer);
+        entry.early = Some(Box::new(answer));
         entry.due = None;
         if let Some(wake) = entry.wake.take() {
             let _ = wake.send(());

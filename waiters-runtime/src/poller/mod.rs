@@ -145,13 +145,16 @@ struct Entry {
     due: Option<(Instant, Duration)>,
     /// Its call, waiting for a round.
     request: Option<oneshot::Sender<Answer>>,
-    /// An answer that came early, kept until its call.
-    early: Option<Answer>,
+    /// An answer that came early, kept until its call (boxed: few waits have one, and
+    /// every entry would hold its room in the map).
+    early: Option<Box<Answer>>,
     /// Ends its current sleep when an early answer arrives.
     wake: Option<oneshot::Sender<()>>,
 }
 
-type Answer = Result<DescribeJobsResponse, DescribeJobsSdkError>;
+/// An answer as the poller hands it out: its error boxed, so that the room an answer takes
+/// in every wait's channel is a response's (136 bytes here), not an SDK error's (360).
+type Answer = Result<DescribeJobsResponse, Box<DescribeJobsSdkError>>;
 
 impl JobPoller {
     /// A poller calling DescribeJobs on `client`, with the default tolerance and no rate
@@ -348,7 +351,8 @@ pub(crate) struct PolledCall {
     key: u64,
 }
 
-type AnswerFuture = Pin<Box<dyn Future<Output = Answer> + Send>>;
+type AnswerFuture =
+    Pin<Box<dyn Future<Output = Result<DescribeJobsResponse, DescribeJobsSdkError>> + Send>>;
 type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl PolledCall {
@@ -363,7 +367,7 @@ impl PolledCall {
             };
             entry.due = None;
             if let Some(answer) = entry.early.take() {
-                return Box::pin(async move { answer });
+                return Box::pin(async move { answer.map_err(|error| *error) });
             }
             let (sender, receiver) = oneshot::channel();
             entry.request = Some(sender);
@@ -372,7 +376,7 @@ impl PolledCall {
         };
         Box::pin(async move {
             match receiver.await {
-                Ok(answer) => answer,
+                Ok(answer) => answer.map_err(|error| *error),
                 Err(_) => Err(unregistered()),
             }
         })

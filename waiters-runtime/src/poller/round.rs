@@ -16,7 +16,7 @@ use super::events::{
     wake_waits_on,
 };
 use super::rate::RateLimiter;
-use super::share::{is_throttling, replicate, response_for};
+use super::share::{is_throttling, replicate, share_out};
 use super::{Answer, Form, MAX_IDS_PER_CALL, Shared, State};
 use crate::error::OperationError;
 use crate::response::{Keep, describe_jobs_keeping};
@@ -240,7 +240,7 @@ fn hand_out(shared: &Shared, answers: Answers) {
                 let _ = request.send(answer);
             }
             None => {
-                entry.early = Some(answer);
+                entry.early = Some(Box::new(answer));
                 entry.due = None;
                 if let Some(wake) = entry.wake.take() {
                     let _ = wake.send(());
@@ -296,10 +296,17 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                         wake_waits_on(&mut state, &moved);
                     }
                 }
+                let waits: Vec<(&[String], Form)> = batch
+                    .waits
+                    .iter()
+                    .map(|(_, ids, form)| (&ids[..], *form))
+                    .collect();
+                let parts = share_out(merged, &waits);
                 batch
                     .waits
                     .iter()
-                    .map(|(key, ids, form)| (*key, Ok(response_for(&merged, ids, *form))))
+                    .zip(parts)
+                    .map(|((key, _, _), part)| (*key, Ok(part)))
                     .collect()
             }
             Err(error) => {
@@ -316,10 +323,10 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
                         .waits
                         .iter()
                         .skip(1)
-                        .map(|(key, _, _)| (*key, Err(replicate(&error))))
+                        .map(|(key, _, _)| (*key, Err(Box::new(replicate(&error)))))
                         .collect();
                     if let Some((key, _, _)) = batch.waits.first() {
-                        answers.insert(0, (*key, Err(error)));
+                        answers.insert(0, (*key, Err(Box::new(error))));
                     }
                     answers
                 } else {

@@ -16,29 +16,108 @@ use super::Form;
 use crate::operation::DescribeJobsSdkError;
 use crate::response::DescribeJobsResponse;
 
-/// The part of a merged response that answers `ids`: their jobs in the order asked, as
-/// typed output and, for the `Raw` form, as raw JSON (every other member of the body kept
-/// as sent).
-pub(super) fn response_for(
-    merged: &DescribeJobsResponse,
-    ids: &[String],
-    form: Form,
-) -> DescribeJobsResponse {
-    let typed = merged.output.jobs();
-    let picks = picks(typed, ids);
-    let jobs: Vec<JobDetail> = picks.iter().map(|&index| typed[index].clone()).collect();
-    let output = DescribeJobsOutput::builder().set_jobs(Some(jobs)).build();
-    if form == Form::Typed {
-        return DescribeJobsResponse::typed(output);
-    }
-    let raw = merged.body.get("jobs").and_then(Value::as_array);
-    let raw_jobs: Vec<Value> = picks
+/// Each wait's part of a merged response, in the order of `waits` (each wait's ids and
+/// the form of its answer): its jobs in the order asked, as typed output and, for the
+/// `Raw` form, as raw JSON (every other member of the body kept as sent).
+///
+/// A job goes into the last part that asks for it and is copied only into the others
+/// before it: the jobs of a call are most of what the round holds, and most jobs are
+/// asked by one wait, so moving them keeps one copy of each instead of two.
+pub(super) fn share_out(
+    merged: DescribeJobsResponse,
+    waits: &[(&[String], Form)],
+) -> Vec<DescribeJobsResponse> {
+    let DescribeJobsResponse {
+        output,
+        status,
+        mut body,
+        ..
+    } = merged;
+    let typed = output.jobs.unwrap_or_default();
+    // The raw jobs come out of the body; the other members stay for the `Raw` parts.
+    let raw: Vec<Value> = match body.get_mut("jobs") {
+        Some(Value::Array(jobs)) => std::mem::take(jobs),
+        _ => Vec::new(),
+    };
+    // Each wait's jobs: the typed one's index and the raw one's, found before any moves.
+    let plans: Vec<Vec<(usize, Option<usize>)>> = waits
         .iter()
-        .filter_map(|&index| raw_job(raw, &typed[index], index).cloned())
+        .map(|(ids, form)| {
+            picks(&typed, ids)
+                .into_iter()
+                .map(|index| {
+                    let raw = (*form == Form::Raw)
+                        .then(|| raw_job(&raw, &typed[index], index))
+                        .flatten();
+                    (index, raw)
+                })
+                .collect()
+        })
         .collect();
-    // Every member but `jobs` copied, `jobs` replaced in its place: copying the whole body
-    // would copy every job of the call for every wait (quadratic in the ids of a call).
-    let body = match &merged.body {
+    let mut typed_left = vec![0usize; typed.len()];
+    let mut raw_left = vec![0usize; raw.len()];
+    for &(index, raw_index) in plans.iter().flatten() {
+        typed_left[index] += 1;
+        if let Some(raw_index) = raw_index {
+            raw_left[raw_index] += 1;
+        }
+    }
+    let mut typed: Vec<Option<JobDetail>> = typed.into_iter().map(Some).collect();
+    let mut raw = raw;
+    plans
+        .into_iter()
+        .zip(waits)
+        .map(|(plan, (_, form))| {
+            let jobs: Vec<JobDetail> = plan
+                .iter()
+                .filter_map(|&(index, _)| take_or_copy(&mut typed, &mut typed_left, index))
+                .collect();
+            let output = DescribeJobsOutput::builder().set_jobs(Some(jobs)).build();
+            if *form == Form::Typed {
+                return DescribeJobsResponse::typed(output);
+            }
+            let raw_jobs: Vec<Value> = plan
+                .iter()
+                .filter_map(|&(_, raw_index)| {
+                    let raw_index = raw_index?;
+                    raw_left[raw_index] -= 1;
+                    Some(if raw_left[raw_index] == 0 {
+                        std::mem::take(&mut raw[raw_index])
+                    } else {
+                        raw[raw_index].clone()
+                    })
+                })
+                .collect();
+            let body = raw_body(&body, raw_jobs);
+            DescribeJobsResponse {
+                output,
+                status,
+                document: Document::new(&body),
+                body,
+            }
+        })
+        .collect()
+}
+
+/// The job at `index` for one more part: moved out if no later part asks for it.
+fn take_or_copy(
+    jobs: &mut [Option<JobDetail>],
+    left: &mut [usize],
+    index: usize,
+) -> Option<JobDetail> {
+    left[index] -= 1;
+    if left[index] == 0 {
+        jobs[index].take()
+    } else {
+        jobs[index].clone()
+    }
+}
+
+/// A `Raw` part's body: every member of the merged body but `jobs` copied, `jobs`
+/// replaced by the part's own in its place (copying the whole body would copy every job
+/// of the call for every wait, quadratic in the ids of a call).
+fn raw_body(merged: &Value, raw_jobs: Vec<Value>) -> Value {
+    match merged {
         Value::Object(members) if members.contains_key("jobs") => {
             let mut raw_jobs = Some(raw_jobs);
             Value::Object(
@@ -55,13 +134,15 @@ pub(super) fn response_for(
             )
         }
         other => other.clone(),
-    };
-    DescribeJobsResponse {
-        output,
-        status: merged.status,
-        document: Document::new(&body),
-        body,
     }
+}
+
+/// One wait's part of a merged response (see [`share_out`]).
+#[cfg(test)]
+fn response_for(merged: &DescribeJobsResponse, ids: &[String], form: Form) -> DescribeJobsResponse {
+    share_out(merged.clone(), &[(ids, form)])
+        .pop()
+        .expect("one part for one wait")
 }
 
 /// Where the jobs answering `ids` stand in `typed`, in the order asked, each job once (a
@@ -80,20 +161,16 @@ fn picks(typed: &[JobDetail], ids: &[String]) -> Vec<usize> {
     picks
 }
 
-/// The raw JSON of the typed job at `index`: the element at the same index when it is the
-/// same job (the SDK keeps the order), else the one with its id.
-fn raw_job<'a>(raw: Option<&'a Vec<Value>>, job: &JobDetail, index: usize) -> Option<&'a Value> {
-    let raw = raw?;
-    let id_of = |value: &Value| {
-        value
-            .get("jobId")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let wanted = job.job_id().map(str::to_owned);
+/// Where the raw JSON of the typed job at `index` stands in `raw`: at the same index when
+/// it is the same job (the SDK keeps the order), else where its id is.
+fn raw_job(raw: &[Value], job: &JobDetail, index: usize) -> Option<usize> {
+    fn id_of(value: &Value) -> Option<&str> {
+        value.get("jobId").and_then(Value::as_str)
+    }
+    let wanted = job.job_id();
     match raw.get(index) {
-        Some(value) if id_of(value) == wanted => Some(value),
-        _ => raw.iter().find(|value| id_of(value) == wanted),
+        Some(value) if id_of(value) == wanted => Some(index),
+        _ => raw.iter().position(|value| id_of(value) == wanted),
     }
 }
 
@@ -222,6 +299,35 @@ mod tests {
             response_for(&merged, &ids, Form::Raw).jobs(),
             part.jobs(),
             "the same typed jobs in both forms"
+        );
+    }
+
+    #[test]
+    fn every_wait_gets_its_jobs_whether_moved_or_copied() {
+        let job = |id: &str| json!({"jobId": id, "status": "RUNNING"});
+        let body = json!({"jobs": [job("a"), job("b"), job("c")], "next": null});
+        let merged = merged(body, &["a", "b", "c"]);
+        let ids = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+        // "a" is asked by three waits (copied twice, moved once), "b" by one, "c" by two.
+        let asked = [
+            (ids(&["a", "c"]), Form::Raw),
+            (ids(&["b", "a"]), Form::Typed),
+            (ids(&["c", "a"]), Form::Raw),
+            (ids(&["a"]), Form::Typed),
+        ];
+        let waits: Vec<(&[String], Form)> = asked.iter().map(|(i, f)| (&i[..], *f)).collect();
+        let parts = share_out(merged.clone(), &waits);
+        assert_eq!(parts.len(), asked.len());
+        for (part, (ids, form)) in parts.iter().zip(&asked) {
+            let alone = response_for(&merged, ids, *form);
+            assert_eq!(part.jobs(), alone.jobs(), "{ids:?}");
+            assert_eq!(part.body, alone.body, "{ids:?}");
+            let got: Vec<_> = part.jobs().iter().filter_map(|j| j.job_id()).collect();
+            assert_eq!(got, *ids, "the asked jobs in the order asked");
+        }
+        assert_eq!(
+            parts[2].body,
+            json!({"jobs": [job("c"), job("a")], "next": null})
         );
     }
 
