@@ -39,6 +39,69 @@ use waiters_runtime::poller::DEFAULT_TOLERANCE;
 #[global_allocator]
 static ALLOCATOR: heap::Counting = heap::Counting;
 
+/// The shared poller's benchmarks: calls and lag, memory, CPU, the typed matcher.
+#[derive(Debug, clap::Parser)]
+#[command(name = "poller_bench")]
+struct Cli {
+    /// The CI run: N = 1 and 150, the default tolerance, short CPU and matcher runs.
+    #[arg(long)]
+    smoke: bool,
+    /// Numbers of concurrent waits [default: 1,100,1000,10000; smoke: 1,150].
+    #[arg(long, value_delimiter = ',')]
+    jobs: Option<Vec<usize>>,
+    /// How the waits' delays are drawn: fixed, jitter (Airflow's) or phase-jitter.
+    #[arg(long, value_delimiter = ',', value_parser = delays, default_value = "fixed,jitter")]
+    delays: Vec<Delays>,
+    /// Poller tolerances tried, in seconds (N = 1: only the default) [default: 0,5,10,30;
+    /// smoke: 10].
+    #[arg(long, value_delimiter = ',')]
+    tolerances: Option<Vec<f64>>,
+    /// The seed of the job schedules and of the jitter draws.
+    #[arg(long, default_value_t = 9)]
+    seed: u64,
+    /// Numbers of waits of the CPU rows [default: 1000,10000; smoke: 100].
+    #[arg(long, value_delimiter = ',')]
+    cpu_jobs: Option<Vec<usize>>,
+    /// Measured rounds of a CPU row [default: 10; smoke: 2].
+    #[arg(long)]
+    cpu_rounds: Option<u32>,
+    /// Repeats of a CPU row, the median kept [default: 3; smoke: 1].
+    #[arg(long)]
+    cpu_repeats: Option<usize>,
+    /// Time for each matcher measurement, in seconds [default: 1; smoke: 0.05].
+    #[arg(long)]
+    matcher_seconds: Option<f64>,
+    /// Skip the memory rows.
+    #[arg(long)]
+    no_memory: bool,
+    /// Skip the CPU rows.
+    #[arg(long)]
+    no_cpu: bool,
+    /// Skip the matcher rows.
+    #[arg(long)]
+    no_matcher: bool,
+    /// Skip botocore's side of the matcher rows.
+    #[arg(long)]
+    no_botocore: bool,
+    /// Run as a memory child for N waits (the benchmark runs itself so).
+    #[arg(long, hide = true)]
+    memory_child: Option<usize>,
+    /// What the memory child measures (`memory::Kind::arg`).
+    #[arg(long, hide = true, default_value = "")]
+    memory_kind: String,
+}
+
+fn delays(name: &str) -> Result<Delays, String> {
+    match name {
+        "fixed" => Ok(Delays::Fixed),
+        "jitter" => Ok(Delays::Jitter),
+        "phase-jitter" => Ok(Delays::PhaseJitter),
+        other => Err(format!(
+            "unknown delays {other:?} (fixed, jitter or phase-jitter)"
+        )),
+    }
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 struct Args {
@@ -62,105 +125,50 @@ struct Args {
 }
 
 impl Args {
-    fn full() -> Self {
-        Self {
-            smoke: false,
-            jobs: vec![1, 100, 1000, 10_000],
-            delays: vec![Delays::Fixed, Delays::Jitter],
-            tolerances: [0, 5, 10, 30].map(Duration::from_secs).to_vec(),
-            seed: 9,
-            memory: true,
-            cpu: true,
-            cpu_jobs: vec![1000, 10_000],
-            cpu_rounds: 10,
-            cpu_repeats: 3,
-            matcher: true,
-            botocore: true,
-            matcher_budget: Duration::from_secs(1),
-            memory_child: None,
-            memory_kind: String::new(),
-        }
-    }
-
-    fn smoke() -> Self {
-        Self {
-            smoke: true,
-            jobs: vec![1, 150],
-            delays: vec![Delays::Fixed, Delays::Jitter],
-            tolerances: vec![DEFAULT_TOLERANCE],
-            cpu_jobs: vec![100],
-            cpu_rounds: 2,
-            cpu_repeats: 1,
-            matcher_budget: Duration::from_millis(50),
-            ..Self::full()
-        }
-    }
-
-    fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
-        let args: Vec<String> = args.into_iter().collect();
-        let mut parsed = if args.iter().any(|a| a == "--smoke") {
-            Self::smoke()
-        } else {
-            Self::full()
+    fn from_cli(cli: Cli) -> Result<Self, String> {
+        let seconds = |s: f64| {
+            Duration::try_from_secs_f64(s).map_err(|_| format!("not a duration in seconds: {s}"))
         };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
-            match arg.as_str() {
-                "--smoke" => {}
-                "--jobs" => parsed.jobs = list(&value()?)?,
-                "--cpu-jobs" => parsed.cpu_jobs = list(&value()?)?,
-                "--tolerances" => {
-                    parsed.tolerances = list::<f64>(&value()?)?
-                        .into_iter()
-                        .map(Duration::from_secs_f64)
-                        .collect();
+        let smoke = cli.smoke;
+        let tolerances = match cli.tolerances {
+            Some(tolerances) => tolerances
+                .into_iter()
+                .map(seconds)
+                .collect::<Result<_, _>>()?,
+            None if smoke => vec![DEFAULT_TOLERANCE],
+            None => [0, 5, 10, 30].map(Duration::from_secs).to_vec(),
+        };
+        let matcher_budget = match cli.matcher_seconds {
+            Some(s) => seconds(s)?,
+            None if smoke => Duration::from_millis(50),
+            None => Duration::from_secs(1),
+        };
+        Ok(Self {
+            smoke,
+            jobs: cli.jobs.unwrap_or_else(|| {
+                if smoke {
+                    vec![1, 150]
+                } else {
+                    vec![1, 100, 1000, 10_000]
                 }
-                "--delays" => {
-                    parsed.delays = value()?
-                        .split(',')
-                        .map(|name| match name {
-                            "fixed" => Ok(Delays::Fixed),
-                            "jitter" => Ok(Delays::Jitter),
-                            "phase-jitter" => Ok(Delays::PhaseJitter),
-                            other => Err(format!("unknown delays {other:?}")),
-                        })
-                        .collect::<Result<_, _>>()?;
-                }
-                "--seed" => parsed.seed = one(&value()?)?,
-                "--cpu-rounds" => parsed.cpu_rounds = one(&value()?)?,
-                "--cpu-repeats" => parsed.cpu_repeats = one(&value()?)?,
-                "--matcher-seconds" => {
-                    parsed.matcher_budget = Duration::from_secs_f64(one(&value()?)?);
-                }
-                "--no-memory" => parsed.memory = false,
-                "--no-cpu" => parsed.cpu = false,
-                "--no-matcher" => parsed.matcher = false,
-                "--no-botocore" => parsed.botocore = false,
-                "--memory-child" => parsed.memory_child = Some(one(&value()?)?),
-                "--memory-kind" => parsed.memory_kind = value()?,
-                "--help" | "-h" => return Err(USAGE.to_owned()),
-                other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-            }
-        }
-        Ok(parsed)
+            }),
+            delays: cli.delays,
+            tolerances,
+            seed: cli.seed,
+            memory: !cli.no_memory,
+            cpu: !cli.no_cpu,
+            cpu_jobs: cli
+                .cpu_jobs
+                .unwrap_or_else(|| if smoke { vec![100] } else { vec![1000, 10_000] }),
+            cpu_rounds: cli.cpu_rounds.unwrap_or(if smoke { 2 } else { 10 }),
+            cpu_repeats: cli.cpu_repeats.unwrap_or(if smoke { 1 } else { 3 }),
+            matcher: !cli.no_matcher,
+            botocore: !cli.no_botocore,
+            matcher_budget,
+            memory_child: cli.memory_child,
+            memory_kind: cli.memory_kind,
+        })
     }
-}
-
-const USAGE: &str = "usage: poller_bench [--smoke] [--jobs 1,100,1000,10000] \
-[--delays fixed,jitter,phase-jitter] [--tolerances 0,5,10,30] [--seed N] \
-[--cpu-jobs 1000,10000] [--cpu-rounds R] [--cpu-repeats K] [--matcher-seconds S] \
-[--no-memory] [--no-cpu] [--no-matcher] [--no-botocore]";
-
-fn one<T: std::str::FromStr>(text: &str) -> Result<T, String> {
-    text.trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("not a number: {text:?}"))
-}
-
-fn list<T: std::str::FromStr>(text: &str) -> Result<Vec<T>, String> {
-    text.split(',').map(one).collect()
 }
 
 /// The scenarios for N waits, in the order they run.
@@ -197,10 +205,10 @@ fn scenarios(args: &Args, n: usize) -> Vec<Scenario> {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
+    let args = match Args::from_cli(<Cli as clap::Parser>::parse()) {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("{message}");
+            eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
