@@ -145,12 +145,3 @@ pub(crate) fn peaks() -> Bytes {
         all: ALL.peak.load(Relaxed) as i64,
     }
 }
-
-/// Bytes in use now.
-pub(crate) fn live() -> Bytes {
-    Bytes {
-        waiting: WAITING.live.load(Relaxed) as i64,
-        endpoint: ENDPOINT.live.load(Relaxed) as i64,
-        all: ALL.live.load(Relaxed) as i64,
-    }
-}

@@ -63,7 +63,6 @@ impl Baseline {
             peak_reset: self.peak_reset,
             heap_baseline: self.heap,
             heap_peak: heap::peaks(),
-            heap_end: heap::live(),
         }
     }
 }
@@ -104,11 +103,10 @@ pub(crate) struct Sample {
     pub(crate) sampled_kib: u64,
     /// Whether VmHWM could be reset at the baseline (else the peak is the sampled one).
     pub(crate) peak_reset: bool,
-    /// Heap bytes in use at the baseline, their peaks since, and in use at the end
-    /// (all zero when the heap is not counted).
+    /// Heap bytes in use at the baseline and their peaks since (all zero when the heap is
+    /// not counted).
     pub(crate) heap_baseline: heap::Bytes,
     pub(crate) heap_peak: heap::Bytes,
-    pub(crate) heap_end: heap::Bytes,
 }
 
 /// What a memory child measures.
@@ -221,7 +219,6 @@ pub(crate) fn child(n: usize, kind: &str, seed: u64) -> Result<(), String> {
             "peak_reset": sample.peak_reset,
             "heap_baseline": bytes_json(sample.heap_baseline),
             "heap_peak": bytes_json(sample.heap_peak),
-            "heap_end": bytes_json(sample.heap_end),
             "calls": calls,
         })
     );
@@ -337,7 +334,6 @@ pub(crate) fn measure(n: usize, kind: Kind, seed: u64) -> Result<Measured, Strin
             peak_reset: line["peak_reset"].as_bool().unwrap_or(false),
             heap_baseline: bytes_from(&line["heap_baseline"]),
             heap_peak: bytes_from(&line["heap_peak"]),
-            heap_end: bytes_from(&line["heap_end"]),
         },
         calls: number("calls"),
     })
