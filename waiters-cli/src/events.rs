@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+mod calls;
 mod documents;
 mod names;
 mod setup;

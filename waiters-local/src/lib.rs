@@ -184,6 +184,7 @@ mod api;
 mod app;
 mod clock;
 mod counters;
+mod credentials;
 mod events;
 mod faults;
 mod hostile;
@@ -191,11 +192,13 @@ mod ids;
 mod jobs;
 mod operation;
 mod profile;
+mod publisher;
 mod resources;
 mod server;
 mod wire;
 
 pub use counters::{Counters, OperationCounters};
+pub use credentials::{TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
 pub use events::{
     EVENT_DETAIL_TYPE, EVENT_SOURCE, EventCounters, EventFaultKind, EventFaultRule, EventFaults,
 };
@@ -204,7 +207,4 @@ pub use operation::{Operation, UnknownOperation};
 pub use profile::{
     DEFAULT_STATUS_REASON, JobOutcome, JobPhase, JobProfile, ScheduleParameterError, parameter_keys,
 };
-pub use server::{
-    DEFAULT_SETTLE_AFTER, LocalBatch, LocalBatchBuilder, LocalBatchError, TEST_ACCESS_KEY_ID,
-    TEST_SECRET_ACCESS_KEY,
-};
+pub use server::{DEFAULT_SETTLE_AFTER, LocalBatch, LocalBatchBuilder, LocalBatchError};

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_batch::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_batch::config::{BehaviorVersion, Region};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -24,23 +24,19 @@ use tracing::{debug, info, warn};
 use crate::app::App;
 use crate::clock::ServerClock;
 use crate::counters::Counters;
-use crate::events::{EventCounters, EventFaults, EventPublisher};
+use crate::credentials::test_credentials;
+use crate::events::{EventCounters, EventFaults};
 use crate::faults::{FaultKind, Faults};
 use crate::ids::{ArnContext, IdGenerator};
 use crate::jobs::JobStore;
 use crate::operation::Operation;
 use crate::profile::JobProfile;
+use crate::publisher::EventPublisher;
 use crate::resources::ResourceStore;
 use crate::wire::{ApiError, DropConnection, json_response};
 
 /// Largest request body accepted (SubmitJob itself is limited to 30 KiB by Batch).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Access key id of the credentials [`LocalBatch::client_config`] uses. The server does
-/// not check signatures.
-pub const TEST_ACCESS_KEY_ID: &str = "AKIDWAITERSLOCAL";
-/// Secret key of the credentials [`LocalBatch::client_config`] uses.
-pub const TEST_SECRET_ACCESS_KEY: &str = "waiters-local-secret";
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +191,7 @@ impl LocalBatchBuilder {
                 EventTarget::Client(client) => EventPublisher::with_client(client),
             };
             let (stop, stopped) = oneshot::channel();
-            let task = runtime.spawn(crate::events::run(Arc::clone(&app), publisher, stopped));
+            let task = runtime.spawn(crate::publisher::run(Arc::clone(&app), publisher, stopped));
             (stop, task)
         });
         Ok(LocalBatch {
@@ -278,13 +274,7 @@ impl LocalBatch {
         aws_sdk_batch::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
-            .credentials_provider(Credentials::new(
-                TEST_ACCESS_KEY_ID,
-                TEST_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "waiters-local",
-            ))
+            .credentials_provider(test_credentials())
             .endpoint_url(self.endpoint_url())
             .http_client(aws_smithy_http_client::Builder::new().build_http())
     }
@@ -403,7 +393,6 @@ fn router(app: Arc<App>) -> Router {
             )
         })
         .merge(crate::admin::routes())
-        .merge(crate::events::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .with_state(app)

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
@@ -88,4 +89,25 @@ pub(crate) fn json_response(status: StatusCode, body: &Value, request_id: &str) 
         headers.insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// A request body as the operation's input type.
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // The SDK always sends an object, but an empty body means "no members".
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::Serialization(format!("Could not parse the request body: {e}")))
+}
+
+pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, ApiError> {
+    match value {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(ApiError::Client(format!(
+            "Missing required parameter: {name}"
+        ))),
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::limits::escape_unsafe;
+use crate::text::escape_unsafe;
 use serde_json::Value;
 
 /// A location inside a waiter model document, written the way people read it:

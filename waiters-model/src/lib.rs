@@ -37,6 +37,7 @@ mod load;
 mod matcher;
 mod model;
 mod suggest;
+mod text;
 
 pub use error::{JsonPath, ModelError, Problem, ProblemKind, describe_json};
 pub use expression::{Document, Expression};

@@ -5,6 +5,7 @@ use aws_sdk_eventbridge::types::{RuleState, Target};
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 
+use super::calls::{is_no_such_queue, list_targets};
 use super::documents::{PolicyChange, merge_policy};
 use super::names::{ArnScope, JobQueue, check_queue_name, check_rule_name, parse_job_queue};
 use super::{
@@ -223,15 +224,6 @@ pub async fn setup(
     })
 }
 
-/// Whether an SQS error says the queue does not exist (the JSON protocol's code, or the
-/// query protocol's that SQS still sends).
-pub(crate) fn is_no_such_queue(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")
-    )
-}
-
 async fn ensure_queue(
     clients: &EventsClients,
     name: &str,
@@ -422,7 +414,7 @@ async fn ensure_target(
         "listing the targets of rule {} (ListTargetsByRule)",
         rule.name
     );
-    let targets = super::teardown::list_targets(clients, &rule.name)
+    let targets = list_targets(clients, &rule.name)
         .await
         .map_err(|e| progress.failed(&action, &e))?;
     let ours = targets.iter().find(|t| t.id() == TARGET_ID);

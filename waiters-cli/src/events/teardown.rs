@@ -1,14 +1,11 @@
 //! `teardown`: the target, the rule and the queue removed; what is gone already is
 //! reported, not an error.
 
-use aws_sdk_eventbridge::config::http::HttpResponse;
-use aws_sdk_eventbridge::error::SdkError;
-use aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleError;
 use aws_sdk_eventbridge::types::Target;
 use serde_json::{Value, json};
 
+use super::calls::{is_no_such_queue, list_targets};
 use super::names::{check_queue_name, check_rule_name};
-use super::setup::is_no_such_queue;
 use super::{EventsClients, EventsError, Progress, TARGET_ID, code_of, default_rule_name};
 
 /// What to tear down.
@@ -133,29 +130,6 @@ impl TeardownReport {
             format!("rule {}: {}", self.rule_name, self.rule.text()),
             queue,
         ]
-    }
-}
-
-/// Every target of a rule (all pages).
-pub(crate) async fn list_targets(
-    clients: &EventsClients,
-    rule_name: &str,
-) -> Result<Vec<Target>, SdkError<ListTargetsByRuleError, HttpResponse>> {
-    let mut targets = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let page = clients
-            .eventbridge
-            .list_targets_by_rule()
-            .rule(rule_name)
-            .set_next_token(next_token.take())
-            .send()
-            .await?;
-        targets.extend(page.targets().iter().cloned());
-        match page.next_token() {
-            Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-            _ => return Ok(targets),
-        }
     }
 }
 

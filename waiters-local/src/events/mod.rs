@@ -2,30 +2,27 @@
 //! endpoint with `PutEvents` as real Batch does, with faults (dropped, duplicated and
 //! delayed events) for testing the consumers.
 //!
-//! The job store derives statuses from the time since submission, so nothing happens
-//! when a status changes; the [`publisher`] task computes when the next change is due,
+//! This module is the events' state, which the server state ([`App`](crate::app::App))
+//! holds; the job store derives statuses from the time since submission, so nothing
+//! happens when a status changes; the publisher task (`crate::publisher`) computes when the next change is due,
 //! sleeps until then (on the server clock: tokio's clock plus manual advances), and
 //! publishes what changed. Submissions, stops and clock advances wake it.
 
-mod admin;
 mod counters;
 mod faults;
-mod publisher;
 
 use tokio::sync::Notify;
 
-pub(crate) use admin::routes;
-pub(crate) use counters::EventCounterSet;
 pub use counters::EventCounters;
+pub(crate) use counters::{EventCount, EventCounterSet};
 pub use faults::{EventFaultKind, EventFaultRule, EventFaults};
-pub(crate) use publisher::{EventPublisher, run};
 
 /// `Source` of every event, as Batch sends it.
 pub const EVENT_SOURCE: &str = "aws.batch";
 /// `DetailType` of every event, as Batch sends it for jobs.
 pub const EVENT_DETAIL_TYPE: &str = "Batch Job State Change";
 /// `PutEvents` takes at most this many entries per call.
-const MAX_ENTRIES_PER_CALL: usize = 10;
+pub(crate) const MAX_ENTRIES_PER_CALL: usize = 10;
 
 /// The event side of the server state: what wakes the publisher, its faults and
 /// counters. Present whether or not events are published, so the handles always work.
@@ -53,7 +50,7 @@ impl EventState {
 
     /// Completes after the next [`job_changed`](Self::job_changed), or at once if one
     /// happened since the last call.
-    async fn changed(&self) {
+    pub(crate) async fn changed(&self) {
         self.jobs_changed.notified().await;
     }
 }

@@ -1,12 +1,11 @@
 //! Compute environments, job queues and job definitions: what was created, and the
-//! lifecycle of each. The requests that create and describe them are in [`api`].
+//! lifecycle of each. The requests that create and describe them are in
+//! `crate::api::resources`.
 //!
 //! As for jobs, status is never stored: a compute environment or job queue is
 //! `CREATING` (or `UPDATING` after an update) until its settle time has passed since the
 //! last change, then `VALID`, or `INVALID` when its creation asked for it (the tag
 //! `local:outcome`). Time is the server clock, so tests fast-forward it.
-
-pub(crate) mod api;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

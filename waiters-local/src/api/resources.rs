@@ -7,11 +7,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tracing::debug;
 
-use super::{NewComputeEnvironment, NewJobQueue, Settle};
-use crate::api::{parse, required};
 use crate::app::App;
 use crate::operation::Operation;
-use crate::wire::ApiError;
+use crate::resources::{JobDefinition, NewComputeEnvironment, NewJobQueue, Settle};
+use crate::wire::{ApiError, parse, required};
 
 /// Describe* calls take at most this many names and return pages of at most this many.
 const MAX_DESCRIBE: usize = 100;
@@ -404,7 +403,7 @@ fn describe_job_definitions(
     let status = one_of(request.status, "status", &["ACTIVE", "INACTIVE"])?;
     let resources = app.resources();
     // Each entry is an ARN or `name:revision` (a bare name matches every revision).
-    let wanted = |d: &super::JobDefinition| {
+    let wanted = |d: &JobDefinition| {
         request.job_definitions.as_ref().is_none_or(|list| {
             list.iter().any(|entry| {
                 *entry == d.arn

@@ -22,8 +22,11 @@ use crate::faults::{FaultKind, FaultRule, FaultSchedule};
 use crate::operation::Operation;
 use crate::wire::json_response;
 
+mod events;
+
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
+        .merge(events::routes())
         .route("/_local/counters", get(get_counters).delete(reset_counters))
         .route(
             "/_local/faults",

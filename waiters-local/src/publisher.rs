@@ -5,18 +5,19 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_eventbridge::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_eventbridge::config::{BehaviorVersion, Region};
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use tokio::sync::oneshot;
 use tracing::{debug, warn};
 
-use super::counters::EventCount;
-use super::{EVENT_DETAIL_TYPE, EVENT_SOURCE, EventFaultKind, MAX_ENTRIES_PER_CALL};
 use crate::app::App;
+use crate::credentials::test_credentials;
+use crate::events::{
+    EVENT_DETAIL_TYPE, EVENT_SOURCE, EventCount, EventFaultKind, MAX_ENTRIES_PER_CALL,
+};
 use crate::jobs::JobStatus;
-use crate::server::{TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
 
 /// Where events go: an EventBridge client and the bus (`None`: the account's default).
 #[derive(Clone, Debug)]
@@ -31,13 +32,7 @@ impl EventPublisher {
         let config = aws_sdk_eventbridge::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
-            .credentials_provider(Credentials::new(
-                TEST_ACCESS_KEY_ID,
-                TEST_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "waiters-local",
-            ))
+            .credentials_provider(test_credentials())
             .endpoint_url(endpoint_url)
             .http_client(aws_smithy_http_client::Builder::new().build_http())
             .build();

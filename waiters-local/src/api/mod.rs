@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tracing::debug;
+
+mod resources;
 
 use crate::app::App;
 use crate::ids::job_definition_name;
 use crate::jobs::{JobStatus, NewJob, StopEffect};
 use crate::operation::Operation;
-use crate::wire::ApiError;
+use crate::wire::{ApiError, parse, required};
 
 /// DescribeJobs takes at most this many ids.
 const MAX_DESCRIBE_JOBS: usize = 100;
@@ -31,27 +32,7 @@ pub(crate) fn handle(app: &App, operation: Operation, body: &[u8]) -> Result<Val
         Operation::TerminateJob => stop_job(app, parse(body)?, StopRequest::Terminate),
         Operation::CancelJob => stop_job(app, parse(body)?, StopRequest::Cancel),
         Operation::ListJobs => list_jobs(app, parse(body)?),
-        _ => crate::resources::api::handle(app, operation, body),
-    }
-}
-
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    // The SDK always sends an object, but an empty body means "no members".
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::Serialization(format!("Could not parse the request body: {e}")))
-}
-
-pub(crate) fn required(value: Option<String>, name: &str) -> Result<String, ApiError> {
-    match value {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(ApiError::Client(format!(
-            "Missing required parameter: {name}"
-        ))),
+        _ => resources::handle(app, operation, body),
     }
 }
 

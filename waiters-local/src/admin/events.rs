@@ -13,8 +13,8 @@ use axum::routing::{delete, get};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{EventCounters, EventFaultKind, EventFaultRule};
 use crate::app::App;
+use crate::events::{EventCounters, EventFaultKind, EventFaultRule};
 use crate::faults::FaultSchedule;
 use crate::wire::json_response;
 
