@@ -542,7 +542,7 @@ impl Report {
                     source.stale,
                     source.not_waited,
                     source.skipped,
-                    poller.from_known,
+                    poller.answered_without_a_call,
                     poller.events,
                     published.state_changes,
                     published.published,

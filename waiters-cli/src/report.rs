@@ -2,9 +2,10 @@
 
 use serde_json::{Map, Value, json};
 use waiters_runtime::aws_sdk_batch::types::JobDetail;
+use waiters_runtime::events::{EventSourceError, EventStats};
 use waiters_runtime::{
     BatchResponse, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass, FailureReason,
-    JobWaitError, OperationError, WaitError, Waited, exit_code,
+    JobWaitError, OperationError, PollerStats, WaitError, Waited, exit_code,
 };
 
 use crate::cli::OutputFormat;
@@ -486,6 +487,40 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
             }
         }
     }
+}
+
+/// The shared poller's counters in `wait-for-job`'s JSON, under [`PollerStats`]'s names.
+pub(crate) fn poller_json(stats: &PollerStats) -> Value {
+    json!({
+        "calls": stats.calls,
+        "rounds": stats.rounds,
+        "ids": stats.ids,
+        "served": stats.served,
+        "max_ids_in_a_call": stats.max_ids_in_a_call,
+        "throttled": stats.throttled,
+        "splits": stats.splits,
+        "events": stats.events,
+        "answered_without_a_call": stats.answered_without_a_call,
+    })
+}
+
+/// The event source's counters in `wait-for-job`'s JSON, under [`EventStats`]'s names, and
+/// why it stopped, if it did.
+pub(crate) fn events_json(
+    queue_url: &str,
+    stats: &EventStats,
+    stopped: Option<EventSourceError>,
+) -> Value {
+    json!({
+        "queue_url": queue_url,
+        "receives": stats.receives,
+        "messages": stats.messages,
+        "applied": stats.applied,
+        "stale": stats.stale,
+        "not_waited": stats.not_waited,
+        "skipped": stats.skipped,
+        "stopped": stopped.map(|error| error.to_string()),
+    })
 }
 
 #[cfg(test)]

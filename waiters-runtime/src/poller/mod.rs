@@ -95,7 +95,7 @@ pub struct PollerStats {
     /// Job state events that moved a waited job forward.
     pub events: u64,
     /// Due calls answered from the known job states, without a call (events feeding).
-    pub from_known: u64,
+    pub answered_without_a_call: u64,
 }
 
 struct Shared {

@@ -128,7 +128,7 @@ fn answer_from_known(state: &mut State) {
             && let Some(request) = entry.request.take()
         {
             let _ = request.send(answer);
-            stats.from_known += 1;
+            stats.answered_without_a_call += 1;
             stats.served += 1;
         }
     }

@@ -1,0 +1,82 @@
+//! `waiters wait-for-job`: JobExists, JobRunning, JobComplete and the final status check,
+//! for one or many jobs at once, through one shared DescribeJobs poller (or each job on
+//! its own with `--poll-per-job`), optionally fed by Batch's job state events.
+//!
+//! In three steps: a [`Plan`](plan::Plan) from the arguments (everything checked before
+//! any wait), the waits run beside a [`Watch`](watch::Watch) until they end or a signal
+//! comes, and the report.
+
+mod board;
+mod plan;
+mod watch;
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use serde_json::Map;
+
+use crate::cli::WaitForJobArgs;
+use crate::error::{CliError, Exit};
+use crate::job_ids;
+use crate::progress::Progress;
+use crate::report::{JobReport, events_json, overall, poller_json, print_jobs};
+use crate::signals::{Ended, Signals};
+use crate::summary::summary_above;
+use board::JobBoard;
+use plan::Plan;
+use watch::Watch;
+
+pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
+    // Standard input is read before the signal handlers go in, so that Ctrl-C still
+    // stops a read from a terminal.
+    let ids = job_ids::expand(&args.job_ids, std::io::stdin().lock())?;
+    // From here on SIGINT and SIGTERM end the waits with a report instead of killing them.
+    let mut signals = Signals::install()?;
+    let mut plan = Plan::new(args, &ids).await?;
+    let progress = Progress::new(args.output);
+    let (reports, exit) = wait(&mut plan, &progress, &mut signals).await;
+    let mut extra = Map::new();
+    if let Some(poller) = &plan.poller {
+        extra.insert("poller".to_owned(), poller_json(&poller.stats()));
+    }
+    if let Some(events) = &plan.events {
+        let json = events_json(&events.queue_url, &events.task.stats(), events.task.error());
+        extra.insert("events".to_owned(), json);
+    }
+    print_jobs(&reports, args.output, extra);
+    Ok(exit)
+}
+
+/// Runs the plan's waits until they end or a signal comes: every job's report, and the
+/// exit code.
+async fn wait(
+    plan: &mut Plan,
+    progress: &Progress,
+    signals: &mut Signals,
+) -> (Vec<JobReport>, Exit) {
+    let board = JobBoard::new(&plan.ids);
+    let summarize = progress.enabled() && plan.ids.len() > summary_above();
+    plan.waits.per_attempt = !summarize;
+    let watch = Watch {
+        board: &board,
+        progress,
+        poller: plan.poller.as_ref(),
+        events: plan.events.as_ref(),
+        summarize,
+        started: Instant::now(),
+        warned: Cell::new(false),
+    };
+    let ended = signals
+        .run(progress.drive(watch.alongside(plan.waits.all(&board, progress))))
+        .await;
+    progress.clear();
+    watch.look(true);
+    match ended {
+        Ended::Finished(()) => {
+            let reports = board.reports(None);
+            let exit = overall(&reports).exit();
+            (reports, exit)
+        }
+        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
+    }
+}
