@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use waiters_local::LocalBatch;
+use waiters_runtime::BatchWaiters;
 use waiters_runtime::aws_sdk_batch::types::{CeState, CeType};
-use waiters_runtime::{BatchOutput, BatchResponse, BatchSdkError, BatchWaiters};
+use waiters_runtime::batch::{BatchOutput, BatchResponse};
+use waiters_runtime::operation::BatchSdkError;
 
 // Airflow's model, as apache-airflow-providers-amazon ships it: its waiter names are
 // snake_case (`compute_env_ready` becomes the type `ComputeEnvReady`).
@@ -50,9 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or("?", |s| s.as_str());
     println!(
         "typed:    typed-ce {status} after {} calls, {:.1}s: {}",
-        waited.attempts,
+        waited.attempts(),
         started.elapsed().as_secs_f64(),
-        waited.acceptor.explanation
+        waited.acceptor().explanation
     );
 
     // At run time: the same model loaded from JSON, the input as request JSON.
@@ -64,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let waited = waiter
         .wait_input_observed(
             &input,
-            |attempt: &waiters_runtime::Attempt<'_, BatchResponse, BatchSdkError>| {
+            |attempt: &waiters_runtime::engine::Attempt<'_, BatchResponse, BatchSdkError>| {
                 if let Ok(response) = attempt.response {
                     println!(
                         "  attempt {}: {}",
@@ -83,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ce.compute_environment_name().unwrap_or("?"),
             ce.status().map_or("?", |s| s.as_str()),
             ce.status_reason().unwrap_or("-"),
-            waited.attempts
+            waited.attempts()
         );
     }
     println!(

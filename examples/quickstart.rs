@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use waiters_local::{JobProfile, LocalBatch};
-use waiters_runtime::{
-    Attempt, BatchWaiters, DescribeJobsResponse, DescribeJobsSdkError, JobWaitOptions,
-};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{BatchWaiters, JobWaitOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -92,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  status reason: {}", job.status_reason().unwrap_or("-"));
     println!(
         "  exit code:     {}",
-        waiters_runtime::exit_code(&job).map_or("-".to_owned(), |c| c.to_string())
+        waiters_runtime::job::exit_code(&job).map_or("-".to_owned(), |c| c.to_string())
     );
     println!(
         "  DescribeJobs calls served by the endpoint: {}",

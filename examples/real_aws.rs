@@ -16,9 +16,10 @@
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use waiters_runtime::{
-    Attempt, BatchWaiters, DescribeJobsResponse, DescribeJobsSdkError, JobWaitOptions,
-};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{BatchWaiters, JobWaitOptions};
 
 const USAGE: &str = "usage: real_aws submit JOB_QUEUE JOB_DEFINITION | real_aws wait JOB_ID";
 

@@ -10,10 +10,11 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::{JobDetail, JobStatus};
 use tokio::task::JoinSet;
 use waiters_local::parameter_keys;
-use waiters_runtime::{
-    Attempt, DelayStrategy, DescribeJobsSdkError, JOB_PHASES, JobPoller, JobWaitError,
-    JobWaitOptions, RandomSource, typed,
-};
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::job::JOB_PHASES;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::{JobPoller, JobWaitError, JobWaitOptions, typed};
 
 /// The random ranges of the job schedules at real scale, in seconds: the poller
 /// benchmark's, with PENDING, RUNNABLE and STARTING folded into SUBMITTED (sums of the

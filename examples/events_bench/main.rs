@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use run::{Mode, Setup};
-use waiters_runtime::poller::DEFAULT_RECONCILE_EVERY;
+use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 
 /// Event-driven waits against per-job polling and the shared poller, side by side.
 #[derive(Debug, clap::Parser)]

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_batch::Client;
 use tokio::task::JoinSet;
 use waiters_local::{EventCounters, LocalBatch};
+use waiters_runtime::JobPoller;
 use waiters_runtime::events::{EventSource, EventStats};
 use waiters_runtime::poller::DEFAULT_TOLERANCE;
-use waiters_runtime::{JobPoller, PollerStats};
+use waiters_runtime::poller::PollerStats;
 
 use crate::jobs::{self, EpochClock, Schedule, WaitRecord};
 use crate::moto;
@@ -123,8 +124,11 @@ pub(crate) async fn run(setup: &Setup, mode: Mode) -> Result<Outcome, String> {
         .ok_or("the local endpoint's client has no HTTP client")?;
     let client = Client::from_conf(server.client_config().http_client(tap.wrap(http)).build());
 
-    let poller =
-        (mode != Mode::PerJob).then(|| JobPoller::new(&client).tolerance(setup.tolerance()));
+    let poller = (mode != Mode::PerJob).then(|| {
+        JobPoller::builder(&client)
+            .tolerance(setup.tolerance())
+            .build()
+    });
     // The source runs before the jobs exist, so that no event piles up in the queue.
     let task = match (&events, &poller) {
         (Some((clients, queue, reconcile)), Some(poller)) => Some(

@@ -14,9 +14,11 @@ use aws_sdk_batch::Client;
 use aws_sdk_batch::config::timeout::TimeoutConfig;
 use serde_json::Value;
 use waiters_local::LocalBatch;
+use waiters_runtime::BatchWaiters;
+use waiters_runtime::batch::DEFAULT_MODEL_JSON;
 use waiters_runtime::model::{Document, Observation, WaiterModel};
+use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::typed::{JobCompleteDefinition, ResponseOf};
-use waiters_runtime::{BatchWaiters, DEFAULT_MODEL_JSON, DescribeJobsResponse};
 
 /// The job counts of the outputs.
 pub(crate) const COUNTS: [usize; 3] = [1, 10, 100];
@@ -87,12 +89,13 @@ pub(crate) fn samples() -> Samples {
         let mut succeeded = Vec::new();
         for count in COUNTS {
             let waited = exists.wait(&done[..count]).await.expect("the jobs exist");
-            let response = waited.response.expect("a DescribeJobs output");
+            let response = waited.into_response().expect("a DescribeJobs output");
             assert_eq!(response.jobs().len(), count);
             succeeded.push(response);
         }
         let waited = exists.wait([running]).await.expect("the job exists");
-        let running_job = waited.response.expect("a DescribeJobs output").body["jobs"][0].clone();
+        let running_job =
+            waited.into_response().expect("a DescribeJobs output").body["jobs"][0].clone();
         assert_eq!(running_job["status"], "RUNNING");
         server.shutdown().await;
         Samples {

@@ -17,7 +17,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use waiters_runtime::{JobPoller, JobWaitOptions, NoObserver, RandomSource, typed};
+use waiters_runtime::config::RandomSource;
+use waiters_runtime::engine::NoObserver;
+use waiters_runtime::{JobPoller, JobWaitOptions, typed};
 
 use crate::heap;
 use crate::scenario::{self, Delays, Polling, Scenario};
@@ -344,8 +346,9 @@ pub(crate) fn sizes() -> Vec<(&'static str, usize)> {
     use aws_sdk_batch::config::{BehaviorVersion, Region};
     use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
     use std::mem::{size_of, size_of_val};
+    use waiters_runtime::WaiterConfig;
+    use waiters_runtime::operation::DescribeJobsSdkError;
     use waiters_runtime::typed::JobComplete;
-    use waiters_runtime::{DescribeJobsSdkError, WaiterConfig};
 
     let client = aws_sdk_batch::Client::from_conf(
         aws_sdk_batch::Config::builder()

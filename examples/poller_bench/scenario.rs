@@ -15,10 +15,12 @@ use aws_sdk_batch::types::JobStatus;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use waiters_local::parameter_keys;
-use waiters_runtime::{
-    Attempt, DelayStrategy, DescribeJobsSdkError, JOB_PHASES, JobPoller, JobWaitError,
-    JobWaitOptions, PollerStats, RandomSource, typed,
-};
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::job::JOB_PHASES;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::poller::PollerStats;
+use waiters_runtime::{JobPoller, JobWaitError, JobWaitOptions, typed};
 
 use crate::endpoint::Endpoint;
 use crate::memory;
@@ -266,7 +268,7 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
             tolerance,
             shared_jitter,
         } => Some(
-            JobPoller::new(&client)
+            JobPoller::builder(&client)
                 .tolerance(tolerance)
                 .shared_jitter_from(
                     scenario
@@ -274,13 +276,19 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
                         .poller_jitter(scenario.seed)
                         .filter(|_| shared_jitter)
                         .as_ref(),
-                ),
+                )
+                .build(),
         ),
     };
     let future_bytes = {
         let mut options = scenario.delays.options(0);
         options.poller = poller.clone();
-        let future = typed::wait_for_job(&client, "job", &options, waiters_runtime::NoObserver);
+        let future = typed::wait_for_job(
+            &client,
+            "job",
+            &options,
+            waiters_runtime::engine::NoObserver,
+        );
         std::mem::size_of_val(&future)
     };
 

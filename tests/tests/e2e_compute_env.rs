@@ -10,7 +10,9 @@ use aws_sdk_batch::config::timeout::TimeoutConfig;
 use aws_sdk_batch::types::{CeStatus, CeType, ComputeEnvironmentOrder, JqStatus};
 use serde_json::json;
 use waiters_local::{LocalBatch, Operation};
-use waiters_runtime::{BatchOutput, BatchWaiters, FailureReason};
+use waiters_runtime::BatchWaiters;
+use waiters_runtime::batch::BatchOutput;
+use waiters_runtime::error::FailureReason;
 
 mod airflow {
     waiters_runtime::waiters!("fixtures/airflow-batch.json");
@@ -62,7 +64,7 @@ async fn typed_compute_env_ready_waits_until_valid() {
         .await
         .unwrap();
     // CREATING at 0, 30, ..., 270 s; VALID at 300 s: eleven calls 30 s apart.
-    assert_eq!(waited.attempts, 11);
+    assert_eq!(waited.attempts(), 11);
     assert_eq!(started.elapsed(), SETTLE);
     let output = waited.output().unwrap();
     assert_eq!(
@@ -138,7 +140,7 @@ async fn a_job_queue_waiter_at_run_time() {
     let waiter = waiters.get_waiter("JobQueueReady").unwrap();
     let input = waiter.input(&json!({"jobQueues": ["q"]})).unwrap();
     let waited = waiter.wait_input(&input).await.unwrap();
-    assert_eq!(waited.attempts, 31);
+    assert_eq!(waited.attempts(), 31);
     match &waited.output().unwrap().output {
         BatchOutput::DescribeJobQueues(output) => {
             assert_eq!(output.job_queues()[0].status(), Some(&JqStatus::Valid));

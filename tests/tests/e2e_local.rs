@@ -8,10 +8,12 @@ use std::time::Duration;
 use aws_sdk_batch::Client;
 use aws_sdk_batch::config::timeout::TimeoutConfig;
 use waiters_local::{JobProfile, LocalBatch};
-use waiters_runtime::{
-    Attempt, BatchWaiters, DelayStrategy, DescribeJobsResponse, DescribeJobsSdkError,
-    FailureReason, JobWaitError, JobWaitOptions, RandomSource,
-};
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::error::FailureReason;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{BatchWaiters, JobWaitError, JobWaitOptions};
 
 type Observed<'a> = Attempt<'a, DescribeJobsResponse, DescribeJobsSdkError>;
 
@@ -68,7 +70,7 @@ async fn wait_for_job_success_through_http() {
         .unwrap();
     assert_eq!(job.job_id(), Some(job_id.as_str()));
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
-    assert_eq!(waiters_runtime::exit_code(&job), Some(0));
+    assert_eq!(waiters_runtime::job::exit_code(&job), Some(0));
     let phases = phases.into_inner();
     assert_eq!(phases.first().map(String::as_str), Some("JobExists"));
     assert_eq!(phases.last().map(String::as_str), Some("JobComplete"));
@@ -95,7 +97,11 @@ async fn wait_for_job_failure_reports_reason_and_exit_code() {
     )
     .await;
     let err = BatchWaiters::new(client)
-        .wait_for_job_with(&job_id, &exact_options(), waiters_runtime::NoObserver)
+        .wait_for_job_with(
+            &job_id,
+            &exact_options(),
+            waiters_runtime::engine::NoObserver,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -104,13 +110,8 @@ async fn wait_for_job_failure_reports_reason_and_exit_code() {
             "Batch job {job_id} failed: OutOfMemoryError: Container killed due to memory usage (exit code 3)"
         )
     );
-    assert!(matches!(
-        err,
-        JobWaitError::JobFailed {
-            exit_code: Some(3),
-            ..
-        }
-    ));
+    assert!(matches!(err, JobWaitError::JobFailed { .. }));
+    assert_eq!(err.exit_code(), Some(3));
 }
 
 #[tokio::test(start_paused = true)]
@@ -125,7 +126,7 @@ async fn job_exists_keeps_polling_until_the_job_is_visible() {
         .await
         .unwrap();
     // Invisible at 0, 2, 4 and 6 s; visible at 8 s.
-    assert_eq!(waited.attempts, 5);
+    assert_eq!(waited.attempts(), 5);
     assert_eq!(server.counters().describe_jobs.requests, 5);
 }
 
@@ -154,7 +155,11 @@ async fn a_throttling_window_is_survived() {
     // retries last, so the waiter itself must ride it out.
     server.faults().throttle_for(Duration::from_secs(20));
     let job = BatchWaiters::new(client)
-        .wait_for_job_with(&job_id, &exact_options(), waiters_runtime::NoObserver)
+        .wait_for_job_with(
+            &job_id,
+            &exact_options(),
+            waiters_runtime::engine::NoObserver,
+        )
         .await
         .unwrap();
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
@@ -168,7 +173,11 @@ async fn a_burst_of_server_errors_is_survived() {
     let job_id = submit(&client, &[]).await;
     server.faults().server_error_next(7);
     let job = BatchWaiters::new(client)
-        .wait_for_job_with(&job_id, &exact_options(), waiters_runtime::NoObserver)
+        .wait_for_job_with(
+            &job_id,
+            &exact_options(),
+            waiters_runtime::engine::NoObserver,
+        )
         .await
         .unwrap();
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
@@ -181,7 +190,11 @@ async fn dropped_connections_are_survived() {
     let job_id = submit(&client, &[]).await;
     server.faults().drop_next_connections(4);
     let job = BatchWaiters::new(client)
-        .wait_for_job_with(&job_id, &exact_options(), waiters_runtime::NoObserver)
+        .wait_for_job_with(
+            &job_id,
+            &exact_options(),
+            waiters_runtime::engine::NoObserver,
+        )
         .await
         .unwrap();
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
@@ -198,7 +211,7 @@ async fn a_deadline_is_respected() {
     };
     let started = tokio::time::Instant::now();
     let err = BatchWaiters::new(client)
-        .wait_for_job_with(&job_id, &options, waiters_runtime::NoObserver)
+        .wait_for_job_with(&job_id, &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     assert!(started.elapsed() <= Duration::from_secs(120));
@@ -284,7 +297,7 @@ async fn typed_waiters_through_http() {
         &client,
         &job_id,
         &exact_options(),
-        waiters_runtime::NoObserver,
+        waiters_runtime::engine::NoObserver,
     )
     .await
     .unwrap();

@@ -16,9 +16,9 @@ use aws_sdk_batch::types::{
     ResourceRequirement, ResourceType,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use waiters_runtime::{
-    BatchOutput, BatchWaiters, DelayStrategy, JobWaitError, JobWaitOptions, RandomSource,
-};
+use waiters_runtime::batch::BatchOutput;
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::{BatchWaiters, JobWaitError, JobWaitOptions};
 
 /// Airflow's second Batch model (`waiters/batch.json`), byte for byte.
 const AIRFLOW_BATCH: &str = include_str!("../fixtures/airflow-batch.json");
@@ -192,7 +192,7 @@ async fn moto_job_succeeds_without_docker() {
     let job_id = submit(&client, &queue, &definition).await;
     let (waiters, options) = fast_waiters(client);
     let job = waiters
-        .wait_for_job_with(&job_id, &options, waiters_runtime::NoObserver)
+        .wait_for_job_with(&job_id, &options, waiters_runtime::engine::NoObserver)
         .await
         .expect("moto reports the job SUCCEEDED");
     assert_eq!(job.job_id(), Some(job_id.as_str()));
@@ -209,7 +209,7 @@ async fn moto_job_without_a_docker_engine_fails() {
     let job_id = submit(&client, &queue, &definition).await;
     let (waiters, options) = fast_waiters(client);
     let err = waiters
-        .wait_for_job_with(&job_id, &options, waiters_runtime::NoObserver)
+        .wait_for_job_with(&job_id, &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     assert!(

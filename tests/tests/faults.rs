@@ -25,11 +25,12 @@ use waiters_local::{
     FaultKind, FaultRule, FaultSchedule, Faults, JobProfile, LocalBatch, Operation,
     OperationCounters,
 };
-use waiters_runtime::{
-    Attempt, BatchWaiters, DelayStrategy, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass,
-    FailureReason, JobPoller, JobWaitError, JobWaitOptions, OperationError, RandomSource,
-    TransientRetry, typed,
-};
+use waiters_runtime::config::{DelayStrategy, RandomSource, TransientRetry};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::error::{ErrorClass, FailureReason, OperationError};
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitError, JobWaitOptions, typed};
 
 /// Jobs in the suite.
 const JOBS: usize = 1000;
@@ -203,7 +204,9 @@ impl PlannedJob {
 
 /// The shared poller, its jitter drawn from the seed (so that runs repeat).
 fn poller(client: &Client) -> JobPoller {
-    JobPoller::new(client).shared_jitter_from(Some(&RandomSource::seeded(SEED)))
+    JobPoller::builder(client)
+        .shared_jitter_from(Some(&RandomSource::seeded(SEED)))
+        .build()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ impl Tally {
     fn record<O, E: OperationError>(&mut self, attempt: &Attempt<'_, O, E>) {
         match attempt.response {
             Ok(_) => {
-                let phase = waiters_runtime::JOB_PHASES
+                let phase = waiters_runtime::job::JOB_PHASES
                     .iter()
                     .position(|name| *name == attempt.waiter)
                     .expect("a wait_for_job phase");
@@ -286,17 +289,12 @@ impl Ending {
             Ok(job) => Ending::Succeeded {
                 job_id: job.job_id().map(str::to_owned),
                 status: job.status().map(|s| s.as_str().to_owned()),
-                exit_code: waiters_runtime::exit_code(&job),
+                exit_code: waiters_runtime::job::exit_code(&job),
             },
-            Err(JobWaitError::JobFailed {
+            Err(JobWaitError::JobFailed { job_id, job, .. }) => Ending::Failed {
                 job_id,
-                exit_code,
-                status_reason,
-                ..
-            }) => Ending::Failed {
-                job_id,
-                exit_code,
-                reason: status_reason,
+                exit_code: waiters_runtime::job::exit_code(&job),
+                reason: job.status_reason().map(str::to_owned),
             },
             Err(other) => Ending::Other(other.to_string()),
         }
@@ -490,7 +488,7 @@ struct Figures {
     server: OperationCounters,
     tally: Tally,
     bound: u64,
-    poller: Option<waiters_runtime::PollerStats>,
+    poller: Option<waiters_runtime::poller::PollerStats>,
     job_time: Duration,
     lag: Duration,
     real_time: Duration,
@@ -638,7 +636,7 @@ async fn run_suite(mode: Mode) -> Figures {
                 over_bound.push(format!(
                     "{:?}: {answers} answers in {}, bound {most}",
                     jobs[*index],
-                    waiters_runtime::JOB_PHASES[phase]
+                    waiters_runtime::job::JOB_PHASES[phase]
                 ));
             }
         }

@@ -13,9 +13,9 @@ use aws_sdk_batch::config::timeout::TimeoutConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use waiters_local::{FaultKind, FaultRule, FaultSchedule, JobProfile, LocalBatch};
-use waiters_runtime::{
-    BatchWaiters, FailureReason, InvalidInput, JobWaitError, JobWaitOptions, MAX_RESPONSE_BYTES,
-};
+use waiters_runtime::error::{FailureReason, InvalidInput};
+use waiters_runtime::response::MAX_RESPONSE_BYTES;
+use waiters_runtime::{BatchWaiters, JobWaitError, JobWaitOptions};
 
 /// A local endpoint whose jobs succeed after 30 s, and a client for it.
 async fn start() -> (LocalBatch, Client) {
@@ -72,7 +72,7 @@ async fn a_request_that_is_never_answered_times_out_and_is_retried() {
     waiter.config.call_timeout = Some(Duration::from_secs(20));
     let started = tokio::time::Instant::now();
     let waited = waiter.wait([job_id.as_str()]).await.expect("success");
-    assert_eq!(waited.attempts, 3);
+    assert_eq!(waited.attempts(), 3);
     // 20 s, backoff 1 s, 20 s, backoff 2 s: then the answer. Not the model's 300 s.
     assert_eq!(started.elapsed(), Duration::from_secs(43));
     assert_eq!(server.counters().describe_jobs.requests, 3);
@@ -129,7 +129,7 @@ async fn wait_for_job_gives_up_on_a_refused_connection() {
     let started = tokio::time::Instant::now();
     // Used to retry for ever: wait_for_job has no attempt limit.
     let error = waiters
-        .wait_for_job_with("job-1", &options, waiters_runtime::NoObserver)
+        .wait_for_job_with("job-1", &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     let elapsed = started.elapsed();

@@ -125,7 +125,7 @@ async fn secrets_never_reach_errors_debug_output_or_trace_logs() {
     let waited = waiter.wait([job.as_str()]).await.expect("success");
     record(
         "success",
-        format!("{:?}", waited.acceptor),
+        format!("{:?}", waited.acceptor()),
         format!("{waited:?}"),
     );
 
@@ -168,7 +168,7 @@ async fn secrets_never_reach_errors_debug_output_or_trace_logs() {
         ..JobWaitOptions::default()
     };
     let error = unreachable
-        .wait_for_job_with("x", &options, waiters_runtime::NoObserver)
+        .wait_for_job_with("x", &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     record("unreachable", error.to_string(), format!("{error:?}"));

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use crate::escape;
 
+use waiters_runtime::error::UnknownWaiter;
+use waiters_runtime::model::ModelError;
 use waiters_runtime::model::ReadModelError;
-use waiters_runtime::{ModelError, UnknownWaiter};
 
 /// The exit codes of the contract (see `waiters --help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

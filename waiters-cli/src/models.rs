@@ -3,9 +3,12 @@
 
 use std::path::Path;
 
+use waiters_runtime::BatchWaiters;
 use waiters_runtime::aws_sdk_batch::Client;
+use waiters_runtime::batch::DEFAULT_MODEL_JSON;
+use waiters_runtime::error::UnknownWaiter;
 use waiters_runtime::model::{JsonPath, ProblemKind, read_model_file};
-use waiters_runtime::{BatchWaiters, DEFAULT_MODEL_JSON, ModelError, UnknownWaiter, WaiterModel};
+use waiters_runtime::model::{ModelError, WaiterModel};
 
 use crate::cli::{ListArgs, MAX_SECONDS, ShowArgs, ValidateArgs};
 use crate::error::{CliError, Exit, stdout_line, stdout_text};

@@ -6,10 +6,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use waiters_runtime::BatchWaiter;
+use waiters_runtime::batch::{BatchInput, BatchResponse, SUPPORTED_OPERATIONS};
+use waiters_runtime::engine::Attempt;
 use waiters_runtime::model::{Document, Matcher, WaiterDefinition};
-use waiters_runtime::{
-    Attempt, BatchInput, BatchResponse, BatchSdkError, BatchWaiter, SUPPORTED_OPERATIONS,
-};
+use waiters_runtime::operation::BatchSdkError;
 
 use crate::cli::WaitArgs;
 use crate::error::{CliError, Exit};

@@ -6,7 +6,9 @@ use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use waiters_runtime::{Attempt, DescribeJobsResponse, DescribeJobsSdkError};
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
 
 use crate::cli::OutputFormat;
 use crate::escape;

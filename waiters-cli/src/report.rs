@@ -2,11 +2,14 @@
 
 use serde_json::{Map, Value, json};
 use waiters_runtime::aws_sdk_batch::types::JobDetail;
+use waiters_runtime::batch::BatchResponse;
+use waiters_runtime::error::{ErrorClass, FailureReason, OperationError};
 use waiters_runtime::events::{EventSourceError, EventStats};
-use waiters_runtime::{
-    BatchResponse, DescribeJobsResponse, DescribeJobsSdkError, ErrorClass, FailureReason,
-    JobWaitError, OperationError, PollerStats, WaitError, Waited, exit_code,
-};
+use waiters_runtime::job::exit_code;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::poller::PollerStats;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{JobWaitError, WaitError, Waited};
 
 use crate::cli::OutputFormat;
 use crate::error::{Exit, stdout_line, stdout_text};
@@ -72,35 +75,17 @@ impl Outcome {
     }
 }
 
-/// The job with this id (or ARN) in a DescribeJobs response.
-pub(crate) fn find_job<'a>(response: &'a DescribeJobsResponse, id: &str) -> Option<&'a JobDetail> {
-    response
-        .jobs()
-        .iter()
-        .find(|job| job.job_id() == Some(id) || job.job_arn() == Some(id))
-}
-
 /// A job's status in a response, if it is there.
 pub(crate) fn job_status<'a>(response: &'a DescribeJobsResponse, id: &str) -> Option<&'a str> {
-    find_job(response, id)?.status().map(|s| s.as_str())
+    response.job(id)?.status().map(|s| s.as_str())
 }
 
 /// `Code: message` for a service error, the client's description for anything else; on
 /// one line.
 pub(crate) fn error_summary<E: OperationError>(error: &E) -> String {
-    match error.class() {
-        ErrorClass::Service {
-            code,
-            message,
-            status,
-        } => format!(
-            "{}: {}",
-            code.map(str::to_owned)
-                .or(status.map(|s| format!("HTTP {s}")))
-                .unwrap_or_else(|| "Unknown".to_owned()),
-            message.unwrap_or("no message")
-        ),
-        _ => error.describe(),
+    match error.class().code_and_message() {
+        Some((code, message)) => format!("{code}: {message}"),
+        None => error.describe(),
     }
 }
 
@@ -172,10 +157,10 @@ impl WaitReport {
             Ok(waited) => Self {
                 waiter: waiter.to_owned(),
                 outcome: Outcome::Success,
-                attempts: waited.attempts,
+                attempts: waited.attempts(),
                 reason: None,
-                matched: Some(waited.acceptor.explanation.to_string()),
-                last_response: response_json(&waited.response),
+                matched: Some(waited.acceptor().explanation.to_string()),
+                last_response: response_json(waited.response()),
             },
             Err(error) => Self {
                 waiter: waiter.to_owned(),
@@ -310,7 +295,7 @@ impl Seen {
     ) {
         self.attempts = self.attempts.saturating_add(1);
         self.waiter = Some(waiter.to_owned());
-        if let Some(job) = response.as_ref().ok().and_then(|r| find_job(r, job_id)) {
+        if let Some(job) = response.as_ref().ok().and_then(|r| r.job(job_id)) {
             self.status = job.status().map(|s| s.as_str().to_owned());
             self.status_reason = job.status_reason().map(str::to_owned);
             self.exit_code = exit_code(job);
@@ -350,16 +335,11 @@ impl JobReport {
             _ => error.to_string(),
         });
         match error {
-            JobWaitError::JobFailed {
-                status_reason,
-                exit_code,
-                job,
-                ..
-            } => {
+            JobWaitError::JobFailed { job, .. } => {
                 report.describe(job);
                 report.outcome = Outcome::Failure;
-                report.status_reason.clone_from(status_reason);
-                report.exit_code = *exit_code;
+                report.status_reason = job.status_reason().map(str::to_owned);
+                report.exit_code = waiters_runtime::job::exit_code(job);
             }
             // The waiters ended but the final check did not see SUCCEEDED: a failed wait.
             JobWaitError::NotComplete { job, .. } => {
@@ -371,7 +351,7 @@ impl JobReport {
                 report.outcome = Outcome::Failure;
             }
             JobWaitError::Wait { source, .. } => {
-                if let Some(job) = source.last_output().and_then(|r| find_job(r, job_id)) {
+                if let Some(job) = source.last_output().and_then(|r| r.job(job_id)) {
                     report.describe(job);
                 }
                 report.waiter = Some(source.waiter().to_owned());

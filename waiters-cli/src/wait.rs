@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
-use waiters_runtime::DelayStrategy;
+use waiters_runtime::config::DelayStrategy;
 
 use crate::aws::batch_client;
 use crate::cli::{MAX_DESCRIBE_JOBS, WaitArgs};

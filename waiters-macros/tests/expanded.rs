@@ -42,10 +42,10 @@ fn output(jobs: Vec<JobDetail>) -> DescribeJobsOutput {
     DescribeJobsOutput::builder().set_jobs(Some(jobs)).build()
 }
 
-type Response = Result<DescribeJobsOutput, waiters_runtime::DescribeJobsSdkError>;
+type Response = Result<DescribeJobsOutput, waiters_runtime::operation::DescribeJobsSdkError>;
 
 fn index(
-    classify: fn(&Response) -> Option<waiters_runtime::AcceptorMatch>,
+    classify: fn(&Response) -> Option<waiters_runtime::error::AcceptorMatch>,
     output: DescribeJobsOutput,
 ) -> Option<usize> {
     classify(&Ok(output)).map(|m| m.index)

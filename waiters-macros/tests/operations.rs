@@ -6,6 +6,6 @@
 fn codegen_and_runtime_support_the_same_operations() {
     assert_eq!(
         waiters_codegen::supported_operations(),
-        waiters_runtime::SUPPORTED_OPERATIONS
+        waiters_runtime::batch::SUPPORTED_OPERATIONS
     );
 }

@@ -21,8 +21,8 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_sdk_batch::types::{JobDetail, JobStatus};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use serde_json::json;
-use waiters_runtime::DescribeJobsSdkError;
 use waiters_runtime::model::{Document, Observation, WaiterModel};
+use waiters_runtime::operation::DescribeJobsSdkError;
 
 mod typed {
     waiters_runtime::waiters!("../models/batch-waiters.json");
@@ -74,8 +74,8 @@ fn hand_written(response: &Response) -> bool {
 }
 
 fn acceptor(c: &mut Criterion) {
-    let model =
-        WaiterModel::from_json_str(waiters_runtime::DEFAULT_MODEL_JSON).expect("bundled model");
+    let model = WaiterModel::from_json_str(waiters_runtime::batch::DEFAULT_MODEL_JSON)
+        .expect("bundled model");
     let runtime = &model
         .waiter("JobComplete")
         .expect("JobComplete")

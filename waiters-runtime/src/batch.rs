@@ -11,7 +11,8 @@ use waiters_model::{
     Document, JsonPath, ModelError, Observation, ProblemKind, WaiterDefinition, WaiterModel,
 };
 
-use crate::call::{BatchResponse, call};
+pub use crate::call::BatchResponse;
+use crate::call::call;
 use crate::config::WaiterConfig;
 use crate::engine::{self, NoObserver, Observer, Start, Waited};
 use crate::error::{
@@ -23,7 +24,8 @@ use crate::job::{JOB_PHASES, JobPhase, JobWaitError, JobWaitOptions, run_job_pha
 use crate::operation::{BatchSdkError, DescribeJobsSdkError};
 use crate::poller::{Form, JobPoller};
 use crate::response::{DescribeJobsResponse, describe_jobs};
-use crate::typed::operations::{BatchInput, OPERATIONS};
+use crate::typed::operations::OPERATIONS;
+pub use crate::typed::operations::{BatchInput, BatchOutput};
 use waiters_model::limits::has_control_characters;
 
 /// The bundled Batch waiter model (`models/batch-waiters.json`): Airflow's names and
@@ -269,7 +271,8 @@ impl JobPhase for RuntimePhase {
 /// ```no_run
 /// # async fn run(client: aws_sdk_batch::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use serde_json::json;
-/// use waiters_runtime::{BatchOutput, BatchWaiters};
+/// use waiters_runtime::batch::BatchOutput;
+/// use waiters_runtime::BatchWaiters;
 ///
 /// let model = r#"{"version": 2, "waiters": {"compute_env_ready": {
 ///   "operation": "DescribeComputeEnvironments", "delay": 30, "maxAttempts": 100,
@@ -397,8 +400,7 @@ impl BatchWaiter {
                 engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }
             None => {
-                // Boxed: the SDK's call future is several KiB, and would otherwise sit in
-                // every waiting future between calls too.
+                // Boxed, as what a wait keeps across its sleeps is (see `Kept` in engine.rs).
                 let calls = || Box::pin(describe_jobs(&self.client, job_ids.clone()));
                 engine::wait_from(name, &self.config, start, calls, classify, observer).await
             }

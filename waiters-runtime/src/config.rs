@@ -12,7 +12,8 @@ use rand::{RngExt, SeedableRng};
 ///
 /// ```
 /// use std::time::Duration;
-/// use waiters_runtime::{DelayStrategy, WaiterConfig};
+/// use waiters_runtime::config::DelayStrategy;
+/// use waiters_runtime::WaiterConfig;
 ///
 /// let mut config = WaiterConfig::new(Duration::from_secs(300), Some(288));
 /// config.delay = Duration::from_secs(10);
@@ -45,7 +46,7 @@ pub struct WaiterConfig {
     pub call_timeout: Option<Duration>,
     /// How long calls may go on failing without an answer (connection failures and
     /// timeouts, in a row) before the wait gives up with
-    /// [`FailureReason::Unreachable`](crate::FailureReason::Unreachable)
+    /// [`FailureReason::Unreachable`](crate::error::FailureReason::Unreachable)
     /// ([`DEFAULT_CONNECT_GIVE_UP`] unless changed); measured from the start of the first
     /// of those calls. `None` keeps retrying them until the attempt or time budget ends.
     pub connect_give_up: Option<Duration>,

@@ -15,21 +15,28 @@ use crate::config::WaiterConfig;
 use crate::error::{AcceptorMatch, ErrorClass, FailureReason, OperationError, WaitError};
 
 /// A successful wait: the response that matched a `success` acceptor, and how it got there.
+///
+/// Read through its methods, as a [`WaitError`] is.
 #[derive(Debug)]
-#[non_exhaustive]
 pub struct Waited<O, E> {
-    /// The response that matched: usually the output; an error for waiters that succeed on
-    /// an error code (a "not exists" waiter).
-    pub response: Result<O, E>,
-    /// The `success` acceptor that matched.
-    pub acceptor: AcceptorMatch,
-    /// Calls made.
-    pub attempts: u32,
-    /// Time from the start of the wait to its end.
-    pub elapsed: Duration,
+    pub(crate) response: Result<O, E>,
+    pub(crate) acceptor: AcceptorMatch,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed: Duration,
 }
 
 impl<O, E> Waited<O, E> {
+    /// The response that matched: usually the output; an error for waiters that succeed
+    /// on an error code (a "not exists" waiter).
+    pub fn response(&self) -> &Result<O, E> {
+        &self.response
+    }
+
+    /// Takes the response out.
+    pub fn into_response(self) -> Result<O, E> {
+        self.response
+    }
+
     /// The output, when the matching response was one.
     pub fn output(&self) -> Option<&O> {
         self.response.as_ref().ok()
@@ -38,6 +45,21 @@ impl<O, E> Waited<O, E> {
     /// Takes the output out, when the matching response was one.
     pub fn into_output(self) -> Option<O> {
         self.response.ok()
+    }
+
+    /// The `success` acceptor that matched.
+    pub fn acceptor(&self) -> &AcceptorMatch {
+        &self.acceptor
+    }
+
+    /// Calls made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time from the start of the wait to its end.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
     }
 }
 
@@ -120,8 +142,7 @@ where
 pub(crate) struct Start<O, E> {
     /// No call before this instant.
     pub(crate) at: Option<Instant>,
-    /// The first attempt's response, already in hand (boxed: a `Start` is kept in the
-    /// wait's future, whose size every waiting task pays).
+    /// The first attempt's response, already in hand (boxed: see [`Kept`]).
     pub(crate) response: Option<Box<Result<O, E>>>,
 }
 
@@ -190,102 +211,159 @@ where
     E: OperationError,
     Obs: Observer<O, E>,
 {
-    let waiter = waiter.into();
-    let started = Instant::now();
-    // A deadline too far to represent is no deadline.
-    let deadline = config.max_wait.and_then(|w| started.checked_add(w));
-    let max_attempts = config.max_attempts.map(|n| n.max(1));
-    let mut attempts = 0u32;
-    let mut previously_accepted: Option<AcceptorMatch> = None;
-    let mut consecutive_transient = 0u32;
-    // When the current run of calls without an answer started, and how many it has.
-    let mut unanswered: Option<(Instant, u32)> = None;
-    // Boxed, as is `Start::response`: kept across every sleep, so inline it would grow the
-    // future of every waiting task. The output and the error are boxed apart: a box of the
-    // whole `Result` takes an SDK error's room (360 bytes for DescribeJobs) for an output
-    // that needs far less (48), in every waiting task.
-    let mut last_response: Option<Kept<O, E>> = None;
+    let mut state = LoopState::new(waiter.into(), config);
     let Start {
         at: first_call_at,
         response: mut first_response,
     } = start;
     if let Some(at) = first_call_at {
-        match deadline {
+        match state.deadline {
             // Past the deadline the wait ends without a call, as after any sleep: no
             // early answer may start one.
             Some(deadline) if at >= deadline => tokio::time::sleep_until(deadline).await,
             _ => operation.sleep_until(at).await,
         }
     }
-
     loop {
-        // No call starts at or after the deadline, and none runs past it or past its
-        // own timeout.
-        let call_started = Instant::now();
-        if deadline.is_some_and(|deadline| call_started >= deadline) {
-            return Err(failed(
-                &waiter,
-                started,
-                max_wait_exceeded(
-                    config,
-                    previously_accepted,
-                    last_error(&last_response),
-                    consecutive_transient,
-                ),
-                attempts,
-                last_response,
-            ));
+        let (response, call_started) = state
+            .next_response(&mut operation, first_response.take())
+            .await?;
+        state.attempts = state.attempts.saturating_add(1);
+        let matched = classify(&response);
+        let verdict = state.judge(&response, matched.as_ref(), call_started);
+        let next_poll = state.next_sleep(&verdict);
+        let elapsed = state.started.elapsed();
+        tracing::debug!(
+            waiter = %state.waiter,
+            attempt = state.attempts,
+            matched = matched.as_ref().map(|m| m.explanation.as_ref()),
+            state = matched.as_ref().map(|m| m.state.as_str()),
+            error = response.as_ref().err().map(|e| e.describe()),
+            next_poll = ?next_poll,
+            "waiter attempt"
+        );
+        observer.on_attempt(&Attempt {
+            waiter: &state.waiter,
+            number: state.attempts,
+            response: &response,
+            matched: matched.as_ref(),
+            next_poll,
+            elapsed,
+        });
+        match state.settle(verdict, response, next_poll, elapsed) {
+            Next::CallAt(wake) => operation.sleep_until(wake).await,
+            // Too far to represent: tokio sleeps "forever" without overflowing.
+            Next::CallAfter(sleep) => tokio::time::sleep(sleep).await,
+            Next::Done(result) => return result,
         }
-        let call_deadline = config
+    }
+}
+
+/// What comes after an attempt.
+enum Next<O, E> {
+    /// Another call, after sleeping until then.
+    CallAt(Instant),
+    /// Another call, after a sleep too long to represent as an instant.
+    CallAfter(Duration),
+    /// The end of the wait.
+    Done(Result<Waited<O, E>, WaitError<O, E>>),
+}
+
+/// What the wait loop carries from one attempt to the next.
+struct LoopState<'a, O, E> {
+    waiter: Cow<'static, str>,
+    config: &'a WaiterConfig,
+    started: Instant,
+    /// No call starts at or after it; `None` also when too far to represent.
+    deadline: Option<Instant>,
+    attempts: u32,
+    /// The last acceptor that matched, for "Previously accepted state".
+    previously_accepted: Option<AcceptorMatch>,
+    /// Transient errors in a row, for the backoff and the reason text.
+    consecutive_transient: u32,
+    /// When the current run of calls without an answer started, and how many it has.
+    unanswered: Option<(Instant, u32)>,
+    /// Kept across every sleep: see [`Kept`].
+    last_response: Option<Kept<O, E>>,
+}
+
+impl<'a, O, E: OperationError> LoopState<'a, O, E> {
+    fn new(waiter: Cow<'static, str>, config: &'a WaiterConfig) -> Self {
+        let started = Instant::now();
+        Self {
+            waiter,
+            config,
+            started,
+            // A deadline too far to represent is no deadline.
+            deadline: config.max_wait.and_then(|w| started.checked_add(w)),
+            attempts: 0,
+            previously_accepted: None,
+            consecutive_transient: 0,
+            unanswered: None,
+            last_response: None,
+        }
+    }
+
+    /// The next response: `first` if there is one, else a call, raced against the deadline
+    /// and the call timeout (no call starts at or after the deadline, and none runs past it
+    /// or past its own timeout). Also returns when the call started.
+    async fn next_response<Op: Call<O, E>>(
+        &mut self,
+        operation: &mut Op,
+        first: Option<Box<Result<O, E>>>,
+    ) -> Result<(Result<O, E>, Instant), WaitError<O, E>> {
+        let call_started = Instant::now();
+        if self
+            .deadline
+            .is_some_and(|deadline| call_started >= deadline)
+        {
+            return Err(self.max_wait_exceeded());
+        }
+        let call_deadline = self
+            .config
             .call_timeout
             .and_then(|timeout| call_started.checked_add(timeout));
-        let limit = match (deadline, call_deadline) {
+        let limit = match (self.deadline, call_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let finished = match (first_response.take(), limit) {
+        let finished = match (first, limit) {
             (Some(response), _) => Some(*response),
             (None, Some(limit)) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
             (None, None) => Some(operation.call().await),
         };
-        let response = match finished {
-            Some(response) => response,
+        match finished {
+            Some(response) => Ok((response, call_started)),
             // The deadline came first (or at the same time).
-            None if deadline.is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) => {
-                return Err(failed(
-                    &waiter,
-                    started,
-                    max_wait_exceeded(
-                        config,
-                        previously_accepted,
-                        last_error(&last_response),
-                        consecutive_transient,
-                    ),
-                    attempts,
-                    last_response,
-                ));
+            None if self
+                .deadline
+                .is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) =>
+            {
+                Err(self.max_wait_exceeded())
             }
             None => {
-                let timeout = config.call_timeout.unwrap_or_default();
-                tracing::debug!(waiter = %waiter, ?timeout, "call abandoned after its timeout");
+                let timeout = self.config.call_timeout.unwrap_or_default();
+                tracing::debug!(waiter = %self.waiter, ?timeout, "call abandoned after its timeout");
                 match E::call_timed_out(timeout) {
-                    Some(error) => Err(error),
+                    Some(error) => Ok((Err(error), call_started)),
                     None => {
-                        return Err(failed(
-                            &waiter,
-                            started,
-                            FailureReason::CallTimedOut { timeout },
-                            attempts.saturating_add(1),
-                            last_response,
-                        ));
+                        self.attempts = self.attempts.saturating_add(1);
+                        Err(self.fail(FailureReason::CallTimedOut { timeout }))
                     }
                 }
             }
-        };
-        attempts = attempts.saturating_add(1);
-        let matched = classify(&response);
+        }
+    }
 
-        let mut verdict = match (&matched, &response) {
+    /// What `response` (which `matched`) means for the wait; remembers the match, and the
+    /// run of calls without an answer (which gives up after `connect_give_up`).
+    fn judge(
+        &mut self,
+        response: &Result<O, E>,
+        matched: Option<&AcceptorMatch>,
+        call_started: Instant,
+    ) -> Verdict {
+        let verdict = match (matched, response) {
             (Some(m), _) => match m.state {
                 AcceptorState::Success => Verdict::Success(m.clone()),
                 AcceptorState::Failure => Verdict::Failure(FailureReason::TerminalFailure {
@@ -294,135 +372,149 @@ where
                 AcceptorState::Retry => Verdict::Poll { backoff: None },
             },
             (None, Ok(_)) => Verdict::Poll { backoff: None },
-            (None, Err(e)) => {
-                let class = e.class();
-                match config
-                    .transient_errors
-                    .backoff(consecutive_transient + 1)
-                    .filter(|_| class.is_transient())
-                {
-                    Some(backoff) if no_answer(class) => Verdict::Unanswered { backoff },
-                    Some(backoff) => Verdict::Poll {
-                        backoff: Some(backoff),
-                    },
-                    None => Verdict::Failure(unmatched_error(class, e)),
-                }
-            }
+            (None, Err(e)) => self.judge_error(e),
         };
-        if let Some(m) = &matched {
-            previously_accepted = Some(m.clone());
+        if let Some(m) = matched {
+            self.previously_accepted = Some(m.clone());
         }
-        if let (Verdict::Unanswered { .. }, Err(error)) = (&verdict, &response) {
-            let (since, failures) = unanswered.get_or_insert((call_started, 0));
-            *failures = failures.saturating_add(1);
-            let duration = since.elapsed();
-            if config
-                .connect_give_up
-                .is_some_and(|give_up| duration >= give_up)
-            {
-                verdict = Verdict::Failure(FailureReason::Unreachable {
-                    failures: *failures,
-                    duration,
-                    last_error: error.describe(),
-                });
-            }
-        } else {
-            unanswered = None;
+        let (Verdict::Unanswered { .. }, Err(error)) = (&verdict, response) else {
+            self.unanswered = None;
+            return verdict;
+        };
+        let (since, failures) = self.unanswered.get_or_insert((call_started, 0));
+        *failures = failures.saturating_add(1);
+        let duration = since.elapsed();
+        if self
+            .config
+            .connect_give_up
+            .is_some_and(|give_up| duration >= give_up)
+        {
+            return Verdict::Failure(FailureReason::Unreachable {
+                failures: *failures,
+                duration,
+                last_error: error.describe(),
+            });
         }
+        verdict
+    }
 
-        let elapsed = started.elapsed();
-        let next_poll = match verdict {
-            _ if max_attempts.is_some_and(|max| attempts >= max) => None,
+    /// An error no acceptor matched: retried after a backoff when transient (and the
+    /// config retries those), else the end of the wait.
+    fn judge_error(&self, error: &E) -> Verdict {
+        let class = error.class();
+        let backoff = self
+            .config
+            .transient_errors
+            .backoff(self.consecutive_transient + 1)
+            .filter(|_| class.is_transient());
+        match backoff {
+            Some(backoff) if no_answer(class) => Verdict::Unanswered { backoff },
+            Some(backoff) => Verdict::Poll {
+                backoff: Some(backoff),
+            },
+            None => Verdict::Failure(unmatched_error(class, error)),
+        }
+    }
+
+    /// The sleep before the next call; `None` when this attempt ends the wait.
+    fn next_sleep(&self, verdict: &Verdict) -> Option<Duration> {
+        let max_attempts = self.config.max_attempts.map(|n| n.max(1));
+        match verdict {
+            _ if max_attempts.is_some_and(|max| self.attempts >= max) => None,
             // Nothing answered: the backoff alone, not the waiter's delay (which can be
             // minutes), so that an endpoint that comes back is found soon.
-            Verdict::Unanswered { backoff } => Some(backoff),
+            Verdict::Unanswered { backoff } => Some(*backoff),
             Verdict::Poll { backoff } => {
-                let sleep = config.sleep_after(attempts);
+                let sleep = self.config.sleep_after(self.attempts);
                 Some(backoff.map_or(sleep, |b| sleep.max(b)))
             }
             Verdict::Success(_) | Verdict::Failure(_) => None,
-        };
-        tracing::debug!(
-            waiter = %waiter,
-            attempt = attempts,
-            matched = matched.as_ref().map(|m| m.explanation.as_ref()),
-            state = matched.as_ref().map(|m| m.state.as_str()),
-            error = response.as_ref().err().map(|e| e.describe()),
-            next_poll = ?next_poll,
-            "waiter attempt"
-        );
-        observer.on_attempt(&Attempt {
-            waiter: &waiter,
-            number: attempts,
-            response: &response,
-            matched: matched.as_ref(),
-            next_poll,
-            elapsed,
-        });
+        }
+    }
 
+    /// Ends the wait, or keeps `response` and says when to call next. A sleep that would
+    /// reach the deadline ends the wait now.
+    fn settle(
+        &mut self,
+        verdict: Verdict,
+        response: Result<O, E>,
+        next_poll: Option<Duration>,
+        elapsed: Duration,
+    ) -> Next<O, E> {
         let transient = match verdict {
             Verdict::Success(acceptor) => {
-                return Ok(Waited {
+                return Next::Done(Ok(Waited {
                     response,
                     acceptor,
-                    attempts,
+                    attempts: self.attempts,
                     elapsed,
-                });
+                }));
             }
             Verdict::Failure(reason) => {
-                return Err(failed(
-                    &waiter,
-                    started,
-                    reason,
-                    attempts,
-                    Some(keep(response)),
-                ));
+                self.last_response = Some(keep(response));
+                return Next::Done(Err(self.fail(reason)));
             }
             Verdict::Poll { backoff } => backoff.is_some(),
             Verdict::Unanswered { .. } => true,
         };
-        consecutive_transient = if transient {
-            consecutive_transient + 1
+        self.consecutive_transient = if transient {
+            self.consecutive_transient + 1
         } else {
             0
         };
+        self.last_response = Some(keep(response));
         let Some(sleep) = next_poll else {
-            let last_error = transient_text(response.as_ref().err(), consecutive_transient);
-            return Err(failed(
-                &waiter,
-                started,
-                FailureReason::MaxAttemptsExceeded {
-                    previously_accepted,
-                    last_error,
-                },
-                attempts,
-                Some(keep(response)),
-            ));
+            let reason = FailureReason::MaxAttemptsExceeded {
+                previously_accepted: self.previously_accepted.take(),
+                last_error: self.transient_text(),
+            };
+            return Next::Done(Err(self.fail(reason)));
         };
-        last_response = Some(keep(response));
-        if let Some(deadline) = deadline
-            && Instant::now()
-                .checked_add(sleep)
-                .is_none_or(|wake| wake >= deadline)
+        let wake = Instant::now().checked_add(sleep);
+        if let Some(deadline) = self.deadline
+            && wake.is_none_or(|wake| wake >= deadline)
         {
-            return Err(failed(
-                &waiter,
-                started,
-                max_wait_exceeded(
-                    config,
-                    previously_accepted,
-                    last_error(&last_response),
-                    consecutive_transient,
-                ),
-                attempts,
-                last_response,
-            ));
+            return Next::Done(Err(self.max_wait_exceeded()));
         }
-        match Instant::now().checked_add(sleep) {
-            Some(wake) => operation.sleep_until(wake).await,
-            // Too far to represent: tokio sleeps "forever" without overflowing.
-            None => tokio::time::sleep(sleep).await,
+        match wake {
+            Some(wake) => Next::CallAt(wake),
+            None => Next::CallAfter(sleep),
         }
+    }
+
+    /// The error that ends the wait, with the last response kept.
+    fn fail(&mut self, reason: FailureReason) -> WaitError<O, E> {
+        tracing::debug!(waiter = %self.waiter, attempts = self.attempts, %reason, "wait failed");
+        WaitError {
+            waiter: self.waiter.clone(),
+            reason,
+            attempts: self.attempts,
+            elapsed: self.started.elapsed(),
+            last_response: self.last_response.take().map(unkeep),
+        }
+    }
+
+    /// The wait's deadline came.
+    fn max_wait_exceeded(&mut self) -> WaitError<O, E> {
+        let reason = FailureReason::MaxWaitExceeded {
+            max_wait: self.config.max_wait.unwrap_or_default(),
+            previously_accepted: self.previously_accepted.take(),
+            last_error: self.transient_text(),
+        };
+        self.fail(reason)
+    }
+
+    /// The text of the last transient error, when the wait ends right after one (the
+    /// last response is then that error).
+    fn transient_text(&self) -> Option<String> {
+        if self.consecutive_transient == 0 {
+            return None;
+        }
+        let error = self.last_response.as_ref()?.as_ref().err()?;
+        Some(match error.class().code_and_message() {
+            Some((code, message)) => FailureReason::ServiceError { code, message }.to_string(),
+            None => error.describe(),
+        })
     }
 }
 
@@ -445,28 +537,14 @@ enum Verdict {
     },
 }
 
-/// The error that ends a wait (a function, not a closure in `wait_from`: a closure's
-/// captures would take room in the future of every waiting task).
-// The name is cloned as a `Cow`: a static name stays borrowed, as it was in the closure.
-#[allow(clippy::ptr_arg)]
-fn failed<O, E>(
-    waiter: &Cow<'static, str>,
-    started: Instant,
-    reason: FailureReason,
-    attempts: u32,
-    last_response: Option<Kept<O, E>>,
-) -> WaitError<O, E> {
-    tracing::debug!(waiter = %waiter, attempts, %reason, "wait failed");
-    WaitError {
-        waiter: waiter.clone(),
-        reason,
-        attempts,
-        elapsed: started.elapsed(),
-        last_response: last_response.map(unkeep),
-    }
-}
-
-/// A response kept across a sleep: its output or its error, boxed (see `wait_from`).
+/// A response kept across a sleep: its output or its error, boxed.
+///
+/// Every waiting task's future holds what the wait keeps across its sleeps, so the size of
+/// that future is what each of many waiting jobs costs (BENCHMARKS.md measures it). What
+/// is kept rarely is boxed, here and in [`Start::response`], in the poller's answers, and
+/// in the SDK call futures of typed and run-time waits: a response inline would take its
+/// largest form's room in every task. The output and the error are boxed apart, because
+/// an SDK error is several times larger than most outputs.
 type Kept<O, E> = Result<Box<O>, Box<E>>;
 
 fn keep<O, E>(response: Result<O, E>) -> Kept<O, E> {
@@ -477,81 +555,11 @@ fn unkeep<O, E>(kept: Kept<O, E>) -> Result<O, E> {
     kept.map(|output| *output).map_err(|error| *error)
 }
 
-/// The error of the kept response, if it is one.
-fn last_error<O, E>(kept: &Option<Kept<O, E>>) -> Option<&E> {
-    kept.as_ref()?.as_ref().err().map(|error| &**error)
-}
-
-fn max_wait_exceeded<E: OperationError>(
-    config: &WaiterConfig,
-    previously_accepted: Option<AcceptorMatch>,
-    last_error: Option<&E>,
-    consecutive_transient: u32,
-) -> FailureReason {
-    FailureReason::MaxWaitExceeded {
-        max_wait: config.max_wait.unwrap_or_default(),
-        previously_accepted,
-        last_error: transient_text(last_error, consecutive_transient),
-    }
-}
-
 fn unmatched_error<E: OperationError>(class: ErrorClass<'_>, error: &E) -> FailureReason {
-    match class {
-        ErrorClass::Service {
-            code,
-            message,
-            status,
-        } => {
-            let (code, message) = code_and_message(code, message, status);
-            FailureReason::ServiceError { code, message }
-        }
-        ErrorClass::Timeout | ErrorClass::Connection | ErrorClass::Other => {
-            FailureReason::RequestFailed {
-                message: error.describe(),
-            }
-        }
+    match class.code_and_message() {
+        Some((code, message)) => FailureReason::ServiceError { code, message },
+        None => FailureReason::RequestFailed {
+            message: error.describe(),
+        },
     }
-}
-
-/// The text of the last transient error (`error`: the last response's, if it is one), when
-/// the wait ends right after one.
-fn transient_text<E: OperationError>(
-    error: Option<&E>,
-    consecutive_transient: u32,
-) -> Option<String> {
-    if consecutive_transient == 0 {
-        return None;
-    }
-    let error = error?;
-    Some(match error.class() {
-        ErrorClass::Service {
-            code,
-            message,
-            status,
-        } => {
-            let (code, message) = code_and_message(code, message, status);
-            FailureReason::ServiceError { code, message }.to_string()
-        }
-        _ => error.describe(),
-    })
-}
-
-/// A service error's code and message for botocore's reason text. Without a code the
-/// HTTP status stands in, as in botocore (`An error occurred (403): ...`).
-fn code_and_message(
-    code: Option<&str>,
-    message: Option<&str>,
-    status: Option<u16>,
-) -> (String, String) {
-    let code = match (code, status) {
-        (Some(code), _) => code.to_owned(),
-        (None, Some(status)) => status.to_string(),
-        (None, None) => "Unknown".to_owned(),
-    };
-    let message = match (message, status) {
-        (Some(message), _) => message.to_owned(),
-        (None, Some(status)) => format!("the HTTP {status} response has no error message"),
-        (None, None) => "the response has no error message".to_owned(),
-    };
-    (code, message)
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 use waiters_model::AcceptorState;
 use waiters_model::limits::escape_unsafe;
 
+pub use crate::input::InputError;
+
 /// An acceptor that matched a response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AcceptorMatch {
@@ -270,17 +272,51 @@ pub const THROTTLING_ERROR_CODES: &[&str] = &[
 ];
 
 impl ErrorClass<'_> {
-    /// Whether retrying may help: throttling codes, HTTP 429 and 5xx, timeouts and
-    /// connection failures.
+    /// Whether retrying may help: throttling, HTTP 5xx, timeouts and connection failures.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Service { code, status, .. } => {
-                code.is_some_and(|c| THROTTLING_ERROR_CODES.contains(&c))
-                    || status.is_some_and(|s| s == 429 || s >= 500)
+            Self::Service { status, .. } => {
+                self.is_throttling() || status.is_some_and(|s| s >= 500)
             }
             Self::Timeout | Self::Connection => true,
             Self::Other => false,
         }
+    }
+
+    /// Whether the service throttled the call: a code of [`THROTTLING_ERROR_CODES`], or
+    /// HTTP 429.
+    pub fn is_throttling(&self) -> bool {
+        match self {
+            Self::Service { code, status, .. } => {
+                code.is_some_and(|c| THROTTLING_ERROR_CODES.contains(&c)) || *status == Some(429)
+            }
+            _ => false,
+        }
+    }
+
+    /// A service error's code and message, as reasons and reports show them (`None` for
+    /// other errors). Without a code the HTTP status stands in, as in botocore
+    /// (`An error occurred (403): ...`); without a message, a sentence says so.
+    pub fn code_and_message(&self) -> Option<(String, String)> {
+        let Self::Service {
+            code,
+            message,
+            status,
+        } = *self
+        else {
+            return None;
+        };
+        let code = match (code, status) {
+            (Some(code), _) => code.to_owned(),
+            (None, Some(status)) => status.to_string(),
+            (None, None) => "Unknown".to_owned(),
+        };
+        let message = match (message, status) {
+            (Some(message), _) => message.to_owned(),
+            (None, Some(status)) => format!("the HTTP {status} response has no error message"),
+            (None, None) => "the response has no error message".to_owned(),
+        };
+        Some((code, message))
     }
 }
 
@@ -315,4 +351,22 @@ pub struct UnknownWaiter {
     pub name: String,
     /// The names the model defines, sorted.
     pub known: Vec<String>,
+}
+
+/// A response body longer than [`MAX_RESPONSE_BYTES`](crate::response::MAX_RESPONSE_BYTES).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the response body is longer than {limit} bytes, the limit for run-time waiters (MAX_RESPONSE_BYTES)"
+)]
+pub struct ResponseTooLarge {
+    /// The limit, [`MAX_RESPONSE_BYTES`](crate::response::MAX_RESPONSE_BYTES).
+    pub limit: usize,
+}
+
+/// A call the wait engine abandoned after `WaiterConfig::call_timeout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("no answer within {timeout:?} (the waiter's call timeout)")]
+pub struct CallTimeout {
+    /// The call timeout.
+    pub timeout: Duration,
 }

@@ -15,7 +15,9 @@ use crate::engine::{Attempt, Observer, Start, Waited};
 use crate::error::{FailureReason, UnknownWaiter, WaitError};
 use crate::operation::DescribeJobsSdkError;
 use crate::poller::JobPoller;
-use crate::response::DescribeJobsResponse;
+#[cfg(doc)]
+use crate::poller::JobPollerBuilder;
+use crate::response::{DescribeJobsResponse, is_job};
 
 /// A DescribeJobs result in which a job can be looked up.
 pub trait JobsOutput: fmt::Debug + 'static {
@@ -25,9 +27,7 @@ pub trait JobsOutput: fmt::Debug + 'static {
 
 impl JobsOutput for DescribeJobsOutput {
     fn job(&self, job_id: &str) -> Option<&JobDetail> {
-        self.jobs()
-            .iter()
-            .find(|j| j.job_id() == Some(job_id) || j.job_arn() == Some(job_id))
+        self.jobs().iter().find(|job| is_job(job, job_id))
     }
 }
 
@@ -210,14 +210,14 @@ pub struct JobWaitOptions {
     /// What happens to transient errors.
     pub transient_errors: TransientRetry,
     /// Where the jitter comes from. Through a poller that shares its jitter (the default,
-    /// see [`JobPoller::shared_jitter_from`]), the poller's draw is used instead.
+    /// see [`JobPollerBuilder::shared_jitter_from`]), the poller's draw is used instead.
     pub random: RandomSource,
     /// Each phase's [`WaiterConfig::call_timeout`].
     pub call_timeout: Option<Duration>,
     /// Each phase's [`WaiterConfig::connect_give_up`].
     pub connect_give_up: Option<Duration>,
-    /// A shared poller for the DescribeJobs calls of every phase (see
-    /// [`JobPoller`](crate::JobPoller)); `None` calls for this job alone. Through a
+    /// A shared poller for the DescribeJobs calls of every phase (see [`JobPoller`]);
+    /// `None` calls for this job alone. Through a
     /// poller, the first call may come early with other waits' (the initial delay is a
     /// sleep like the others), and a phase after the first starts from the response that
     /// ended the one before rather than calling again at the same instant.
@@ -247,14 +247,11 @@ impl Default for JobWaitOptions {
 #[non_exhaustive]
 pub enum JobWaitError<O: fmt::Debug + 'static = DescribeJobsResponse> {
     /// The job ended FAILED.
-    #[error("Batch job {job_id} failed: {}{}", .status_reason.as_deref().unwrap_or("no status reason given"), exit_code_text(*.exit_code))]
+    /// [`status_reason`](Self::status_reason) and [`exit_code`](Self::exit_code) read it.
+    #[error("Batch job {job_id} failed: {}{}", .job.status_reason().unwrap_or("no status reason given"), exit_code_text(exit_code(job)))]
     JobFailed {
         /// The job.
         job_id: String,
-        /// Batch's `statusReason`.
-        status_reason: Option<String>,
-        /// The container's exit code, when it ran.
-        exit_code: Option<i32>,
         /// The whole job description.
         job: Box<JobDetail>,
     },
@@ -303,6 +300,32 @@ pub enum JobWaitError<O: fmt::Debug + 'static = DescribeJobsResponse> {
     },
 }
 
+impl<O: fmt::Debug + 'static> JobWaitError<O> {
+    /// The job's description, when the wait saw one (`JobFailed`, `NotComplete`).
+    pub fn job(&self) -> Option<&JobDetail> {
+        match self {
+            Self::JobFailed { job, .. } | Self::NotComplete { job, .. } => Some(job),
+            _ => None,
+        }
+    }
+
+    /// Batch's `statusReason` for a job that ended FAILED.
+    pub fn status_reason(&self) -> Option<&str> {
+        match self {
+            Self::JobFailed { job, .. } => job.status_reason(),
+            _ => None,
+        }
+    }
+
+    /// The container's exit code for a job that ended FAILED, when it ran (see [`exit_code`]).
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Self::JobFailed { job, .. } => exit_code(job),
+            _ => None,
+        }
+    }
+}
+
 fn exit_code_text(code: Option<i32>) -> String {
     code.map(|c| format!(" (exit code {c})"))
         .unwrap_or_default()
@@ -328,8 +351,6 @@ fn job_failure<O: JobsOutput>(
 fn failed<O: fmt::Debug>(job_id: &str, job: &JobDetail) -> JobWaitError<O> {
     JobWaitError::JobFailed {
         job_id: job_id.to_owned(),
-        status_reason: job.status_reason().map(str::to_owned),
-        exit_code: exit_code(job),
         job: Box::new(job.clone()),
     }
 }

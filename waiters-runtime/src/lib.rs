@@ -4,7 +4,7 @@
 //!   yours), with the API of Airflow's `BatchWaitersHook`: `default_config`,
 //!   `waiter_config`, `waiter_model`, `list_waiters`, `get_waiter`, `wait` and
 //!   `wait_for_job`; waiters on any read-only Batch operation
-//!   ([`SUPPORTED_OPERATIONS`]) take the operation's input as request JSON.
+//!   ([`SUPPORTED_OPERATIONS`](batch::SUPPORTED_OPERATIONS)) take the operation's input as request JSON.
 //! - [`waiters!`]: typed waiters generated from a model at build time, checked by the
 //!   compiler ([`typed`]).
 //! - [`engine::wait`]: the wait loop itself, generic over the operation and the acceptors,
@@ -24,46 +24,33 @@ extern crate self as waiters_runtime;
 #[doc(hidden)]
 #[path = "codegen_support.rs"]
 pub mod __private;
-mod batch;
+pub mod batch;
 mod call;
-mod config;
+pub mod config;
 pub mod engine;
-mod error;
-#[cfg(feature = "events")]
+pub mod error;
 pub mod events;
 mod input;
-mod job;
+pub mod job;
+mod job_event;
 pub mod operation;
 pub mod poller;
-mod response;
+pub mod response;
 mod sdk;
 pub mod typed;
 
-pub use batch::{
-    BatchWaitError, BatchWaiter, BatchWaiters, DEFAULT_MODEL_JSON, OperationWaitError,
-    SUPPORTED_OPERATIONS,
-};
-pub use call::BatchResponse;
-pub use config::{
-    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_GIVE_UP, DelayInput, DelayStrategy, RandomSource,
-    TransientRetry, WaiterConfig, add_jitter, exponential_delay,
-};
-pub use engine::{Attempt, Call, NoObserver, Observer, Waited};
-pub use error::{
-    AcceptorMatch, ErrorClass, FailureReason, InvalidInput, OperationError, THROTTLING_ERROR_CODES,
-    UnknownWaiter, WaitError,
-};
-pub use input::InputError;
-pub use job::{JOB_PHASES, JobWaitError, JobWaitOptions, JobsOutput, check_job_status, exit_code};
-pub use operation::{BatchSdkError, DescribeJobsSdkError};
-pub use poller::{JobPoller, PollerStats};
-pub use response::DescribeJobsResponse;
-pub use sdk::{CallTimeout, MAX_RESPONSE_BYTES, ResponseTooLarge};
-pub use typed::operations::{BatchInput, BatchOutput};
+// The entry points; everything else is reached through its module.
+pub use batch::{BatchWaiter, BatchWaiters};
+pub use config::WaiterConfig;
+pub use engine::Waited;
+pub use error::WaitError;
+pub use job::{JobWaitError, JobWaitOptions};
+pub use poller::JobPoller;
 
 /// The model types (`WaiterModel`, `ModelError`, ...), shared with the code generator.
 pub use waiters_model as model;
-pub use waiters_model::{AcceptorState, ModelError, WaiterModel};
+/// The acceptor states; generated waiters name them here.
+pub use waiters_model::AcceptorState;
 
 /// The AWS Batch SDK these waiters are built on.
 pub use aws_sdk_batch;

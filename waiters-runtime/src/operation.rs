@@ -2,7 +2,7 @@
 //! how to send it, and how to read its input from request JSON. The marker types are the
 //! SDK's own operation structs (`aws_sdk_batch::operation::describe_jobs::DescribeJobs`),
 //! so generated code names an operation exactly as the SDK does. Every read-only Batch
-//! operation is one ([`SUPPORTED_OPERATIONS`](crate::SUPPORTED_OPERATIONS)).
+//! operation is one ([`SUPPORTED_OPERATIONS`](crate::batch::SUPPORTED_OPERATIONS)).
 
 use std::fmt;
 use std::future::Future;

@@ -11,6 +11,7 @@ use waiters_model::Document;
 
 use crate::operation::DescribeJobsSdkError;
 use crate::sdk::CapturedResponse;
+pub use crate::sdk::MAX_RESPONSE_BYTES;
 
 /// A DescribeJobs response: the typed output, plus the raw JSON the acceptors searched.
 #[derive(Clone, Debug)]
@@ -42,11 +43,13 @@ impl DescribeJobsResponse {
 
     /// One job by id or ARN (DescribeJobs accepts both).
     pub fn job(&self, job_id: &str) -> Option<&JobDetail> {
-        self.output
-            .jobs()
-            .iter()
-            .find(|j| j.job_id() == Some(job_id) || j.job_arn() == Some(job_id))
+        self.output.jobs().iter().find(|job| is_job(job, job_id))
     }
+}
+
+/// Whether `job` is the one `id` names: its id or its ARN (DescribeJobs accepts both).
+pub(crate) fn is_job(job: &JobDetail, id: &str) -> bool {
+    job.job_id() == Some(id) || job.job_arn() == Some(id)
 }
 
 /// Calls DescribeJobs and keeps the raw JSON body next to the typed output. Every

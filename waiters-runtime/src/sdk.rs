@@ -19,30 +19,12 @@ use aws_smithy_types::retry::ErrorKind;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use waiters_model::limits::escape_unsafe;
 
-use crate::error::{ErrorClass, OperationError};
+use crate::error::{CallTimeout, ErrorClass, OperationError, ResponseTooLarge};
 
 /// The largest response body run-time waiters read: 16 MiB. A DescribeJobs answer for
 /// 100 jobs is far smaller; a body that goes on for ever ends the call with
 /// [`ResponseTooLarge`] instead of exhausting memory.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
-
-/// A response body longer than [`MAX_RESPONSE_BYTES`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the response body is longer than {limit} bytes, the limit for run-time waiters (MAX_RESPONSE_BYTES)"
-)]
-pub struct ResponseTooLarge {
-    /// The limit, [`MAX_RESPONSE_BYTES`].
-    pub limit: usize,
-}
-
-/// A call the wait engine abandoned after `WaiterConfig::call_timeout`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("no answer within {timeout:?} (the waiter's call timeout)")]
-pub struct CallTimeout {
-    /// The call timeout.
-    pub timeout: Duration,
-}
 
 impl<E> OperationError for SdkError<E, HttpResponse>
 where

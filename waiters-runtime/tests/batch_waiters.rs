@@ -9,9 +9,10 @@ use aws_sdk_batch::Client;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::{Value, json};
 use tokio::time::Instant;
-use waiters_runtime::{
-    BatchWaiters, FailureReason, JobWaitError, JobWaitOptions, RandomSource, SUPPORTED_OPERATIONS,
-};
+use waiters_runtime::batch::SUPPORTED_OPERATIONS;
+use waiters_runtime::config::RandomSource;
+use waiters_runtime::error::FailureReason;
+use waiters_runtime::{BatchWaiters, JobWaitError, JobWaitOptions};
 
 fn job(id: &str, status: &str) -> Value {
     json!({"jobId": id, "jobName": "nightly", "jobQueue": "q", "jobDefinition": "d",
@@ -158,7 +159,7 @@ async fn seed_example_wait_with_changed_config() {
     waiter.config.max_attempts = Some(10);
     let start = Instant::now();
     let waited = waiter.wait(["job-1"]).await.unwrap();
-    assert_eq!(waited.attempts, 3);
+    assert_eq!(waited.attempts(), 3);
     assert_eq!(start.elapsed(), waiter.config.delay * 2);
     let response = waited.output().unwrap();
     assert_eq!(
@@ -168,7 +169,7 @@ async fn seed_example_wait_with_changed_config() {
     assert_eq!(response.body["jobs"][0]["jobQueue"], "q");
     assert_eq!(response.status, 200);
     assert_eq!(
-        waited.acceptor.explanation,
+        waited.acceptor().explanation,
         "For expression \"jobs[].status\" all members matched expected path: \"RUNNABLE\""
     );
     assert_eq!(rule.num_calls(), 3);
@@ -209,8 +210,8 @@ async fn default_model_job_exists_keeps_polling_until_visible() {
         .wait(["job-1"])
         .await
         .unwrap();
-    assert_eq!(waited.attempts, 4);
-    assert_eq!(waited.elapsed, Duration::from_secs(6));
+    assert_eq!(waited.attempts(), 4);
+    assert_eq!(waited.elapsed(), Duration::from_secs(6));
 }
 
 #[tokio::test(start_paused = true)]
@@ -263,7 +264,7 @@ async fn throttling_is_survived() {
     let mut waiter = waiters.get_waiter("JobComplete").unwrap();
     waiter.config.delay = Duration::from_secs(1);
     let waited = waiter.wait(["job-1"]).await.unwrap();
-    assert_eq!(waited.attempts, 2);
+    assert_eq!(waited.attempts(), 2);
     assert_eq!(rule.num_calls(), 6);
 }
 
@@ -288,7 +289,7 @@ async fn wait_for_job_follows_airflow_timing_and_returns_the_job() {
         .wait_for_job_with(
             "job-1",
             &options,
-            |a: &waiters_runtime::Attempt<'_, _, _>| {
+            |a: &waiters_runtime::engine::Attempt<'_, _, _>| {
                 calls
                     .borrow_mut()
                     .push((a.waiter.to_owned(), start.elapsed().as_secs_f64()))
@@ -328,8 +329,9 @@ async fn wait_for_job_reports_failure_reason_and_exit_code() {
         err.to_string(),
         "Batch job job-1 failed: Essential container in task exited (exit code 137)"
     );
+    let exit_code = err.exit_code();
     match err {
-        JobWaitError::JobFailed { exit_code, job, .. } => {
+        JobWaitError::JobFailed { job, .. } => {
             assert_eq!(exit_code, Some(137));
             assert_eq!(job.job_name(), Some("nightly"));
         }
@@ -349,7 +351,7 @@ async fn wait_for_job_respects_an_overall_deadline() {
     };
     let start = Instant::now();
     let err = waiters
-        .wait_for_job_with("job-1", &options, waiters_runtime::NoObserver)
+        .wait_for_job_with("job-1", &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     assert!(start.elapsed() <= Duration::from_secs(900));
@@ -391,7 +393,7 @@ async fn wait_for_job_initial_delay_counts_against_the_deadline() {
     };
     let start = Instant::now();
     let err = waiters
-        .wait_for_job_with("job-1", &options, waiters_runtime::NoObserver)
+        .wait_for_job_with("job-1", &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
     assert_eq!(start.elapsed(), Duration::from_secs(5));

@@ -36,11 +36,11 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use waiters_runtime::config::TransientRetry;
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::error::{AcceptorMatch, ErrorClass, OperationError};
 use waiters_runtime::model::{Document, Observation, WaiterModel};
-use waiters_runtime::{
-    AcceptorMatch, Attempt, BatchWaiters, ErrorClass, OperationError, TransientRetry, WaitError,
-    Waited, WaiterConfig, engine, typed,
-};
+use waiters_runtime::{BatchWaiters, WaitError, Waited, WaiterConfig, engine, typed};
 
 mod airflow {
     waiters_runtime::waiters!("../tests/fixtures/airflow-reference.json");
@@ -464,13 +464,13 @@ fn observe<O, E>(
     match result {
         Ok(waited) => Observed {
             outcome: "success",
-            calls: waited.attempts,
+            calls: waited.attempts(),
             reason: None,
             message: None,
             sleeps: Vec::new(),
             matched: None,
-            acceptor: Some(waited.acceptor.index),
-            last: Some(last(&waited.response)),
+            acceptor: Some(waited.acceptor().index),
+            last: Some(last(waited.response())),
             elapsed,
         },
         Err(error) => Observed {
@@ -1027,7 +1027,7 @@ fn batch_files() -> Vec<VectorFile> {
     for file in &files {
         let source = match file.name {
             "airflow" => AIRFLOW_JSON,
-            _ => waiters_runtime::DEFAULT_MODEL_JSON,
+            _ => waiters_runtime::batch::DEFAULT_MODEL_JSON,
         };
         let source: Value = serde_json::from_str(source).expect("JSON");
         assert_eq!(

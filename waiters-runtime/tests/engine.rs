@@ -7,11 +7,11 @@ use std::fmt;
 use std::time::Duration;
 
 use tokio::time::Instant;
+use waiters_runtime::config::{DelayStrategy, RandomSource, TransientRetry};
+use waiters_runtime::engine::Attempt;
 use waiters_runtime::engine::wait;
-use waiters_runtime::{
-    AcceptorMatch, AcceptorState, Attempt, DelayStrategy, ErrorClass, FailureReason,
-    OperationError, RandomSource, TransientRetry, WaiterConfig,
-};
+use waiters_runtime::error::{AcceptorMatch, ErrorClass, FailureReason, OperationError};
+use waiters_runtime::{AcceptorState, WaiterConfig};
 
 /// A scripted operation result: a job status, or an error.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,7 +103,7 @@ async fn run(config: WaiterConfig, script: &[Fake]) -> Run {
     .await;
     Run {
         result: result
-            .map(|w| w.attempts)
+            .map(|w| w.attempts())
             .map_err(|e| (e.to_string(), e.acceptor().map(|a| a.index), e.attempts())),
         call_times: times.into_inner(),
     }
@@ -332,7 +332,7 @@ async fn max_wait_bounds_a_slow_call() {
             Ok::<&'static str, FakeError>("SUCCEEDED")
         },
         classify,
-        waiters_runtime::NoObserver,
+        waiters_runtime::engine::NoObserver,
     )
     .await;
     let err = result.unwrap_err();
@@ -417,7 +417,7 @@ async fn dropping_the_wait_stops_the_calls() {
             async { Ok::<_, FakeError>("RUNNING") }
         },
         classify,
-        waiters_runtime::NoObserver,
+        waiters_runtime::engine::NoObserver,
     );
     let timed_out = tokio::time::timeout(Duration::from_millis(4500), waiting).await;
     assert!(timed_out.is_err());
@@ -435,13 +435,13 @@ async fn success_returns_the_response_and_acceptor() {
         &config,
         || async { Ok::<_, FakeError>("SUCCEEDED") },
         classify,
-        waiters_runtime::NoObserver,
+        waiters_runtime::engine::NoObserver,
     )
     .await
     .unwrap();
     assert_eq!(waited.output(), Some(&"SUCCEEDED"));
-    assert_eq!(waited.acceptor.index, 0);
-    assert_eq!(waited.elapsed, Duration::ZERO);
+    assert_eq!(waited.acceptor().index, 0);
+    assert_eq!(waited.elapsed(), Duration::ZERO);
 }
 
 #[tokio::test(start_paused = true)]

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use waiters_runtime::engine::wait;
-use waiters_runtime::{
-    AcceptorMatch, AcceptorState, Attempt, ErrorClass, FailureReason, NoObserver, OperationError,
-    WaiterConfig,
-};
+use waiters_runtime::engine::{Attempt, NoObserver};
+use waiters_runtime::error::{AcceptorMatch, ErrorClass, FailureReason, OperationError};
+use waiters_runtime::{AcceptorState, WaiterConfig};
 
 /// What a scripted call does.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,7 +133,7 @@ async fn run(config: WaiterConfig, script: &[Call], then: Call) -> Run {
     .await;
     Run {
         result: result
-            .map(|w| w.attempts)
+            .map(|w| w.attempts())
             .map_err(|e| (e.reason().clone(), e.attempts())),
         starts: starts.into_inner(),
         next_polls: next_polls.into_inner(),

@@ -9,9 +9,9 @@ use aws_sdk_batch::Client;
 use aws_sdk_batch::types::{CeStatus, JobStatus};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::{Value, json};
-use waiters_runtime::{
-    BatchInput, BatchOutput, BatchWaiters, FailureReason, InputError, SUPPORTED_OPERATIONS,
-};
+use waiters_runtime::BatchWaiters;
+use waiters_runtime::batch::{BatchInput, BatchOutput, SUPPORTED_OPERATIONS};
+use waiters_runtime::error::{FailureReason, InputError};
 
 /// Airflow's second Batch waiter model, as the provider package ships it.
 const AIRFLOW_BATCH: &str = include_str!("../../tests/fixtures/airflow-batch.json");
@@ -97,14 +97,14 @@ async fn airflows_compute_env_ready_at_run_time() {
         .unwrap();
     let started = tokio::time::Instant::now();
     let waited = waiter.wait_input(&input).await.unwrap();
-    assert_eq!(waited.attempts, 3);
+    assert_eq!(waited.attempts(), 3);
     assert_eq!(
         started.elapsed(),
         Duration::from_secs(60),
         "two sleeps of 30 s"
     );
     assert_eq!(
-        waited.acceptor.explanation,
+        waited.acceptor().explanation,
         "For expression \"computeEnvironments[].status\" all members matched expected path: \"VALID\""
     );
     // The raw body reached the acceptors; the typed output is there too.
@@ -220,7 +220,7 @@ async fn airflows_compute_env_ready_typed() {
     );
     assert_eq!(*waiter.get_max_results(), Some(10));
     let waited = waiter.wait().await.unwrap();
-    assert_eq!(waited.attempts, 2);
+    assert_eq!(waited.attempts(), 2);
     let output = waited.output().unwrap();
     assert_eq!(
         output.compute_environments()[0].status(),

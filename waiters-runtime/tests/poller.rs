@@ -19,11 +19,11 @@ use futures_util::future::join_all;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use waiters_runtime::engine::NoObserver;
+use waiters_runtime::error::{AcceptorMatch, FailureReason};
+use waiters_runtime::operation::DescribeJobsSdkError;
 use waiters_runtime::typed::{JobComplete, JobRunning};
-use waiters_runtime::{
-    AcceptorMatch, BatchWaiters, DescribeJobsSdkError, FailureReason, JobPoller, JobWaitOptions,
-    NoObserver, WaitError, Waited, WaiterConfig,
-};
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions, WaitError, Waited, WaiterConfig};
 
 /// How a wait ended, in terms comparable across runs.
 #[derive(Debug, PartialEq)]
@@ -63,9 +63,9 @@ fn outcome<O>(
     match result {
         Ok(w) => Outcome::Success {
             statuses: w.output().map(|o| statuses(output(o))).unwrap_or_default(),
-            acceptor: w.acceptor,
-            attempts: w.attempts,
-            elapsed: w.elapsed,
+            acceptor: w.acceptor().clone(),
+            attempts: w.attempts(),
+            elapsed: w.elapsed(),
         },
         Err(e) => Outcome::Failure {
             statuses: e.last_output().map(|o| statuses(output(o))),
@@ -118,7 +118,7 @@ async fn many_waits_few_calls() {
         rounds.values().all(|calls| *calls <= N.div_ceil(100)),
         "{rounds:?}"
     );
-    let solo_calls: u32 = results.iter().map(|r| r.as_ref().unwrap().attempts).sum();
+    let solo_calls: u32 = results.iter().map(|r| r.as_ref().unwrap().attempts()).sum();
     assert!(
         u64::from(solo_calls) >= 70 * stats.calls,
         "{solo_calls} attempts served by {} calls",
@@ -143,7 +143,7 @@ async fn duplicate_ids_across_waits_are_asked_once() {
     assert!(
         results
             .iter()
-            .all(|r| r.as_ref().is_ok_and(|w| w.attempts == 5))
+            .all(|r| r.as_ref().is_ok_and(|w| w.attempts() == 5))
     );
     let calls = fake.calls();
     assert_eq!(calls.len(), 5, "one call a round for five waits");
@@ -166,7 +166,7 @@ async fn each_answer_keeps_the_other_members_and_only_its_own_jobs() {
     let bodies: Vec<Value> = join_all(waits)
         .await
         .into_iter()
-        .map(|waited| waited.unwrap().response.unwrap().body)
+        .map(|waited| waited.unwrap().into_response().unwrap().body)
         .collect();
     assert!(
         fake.calls().iter().all(|(_, ids)| ids.len() == 3),
@@ -233,7 +233,7 @@ async fn throttling_reaches_every_wait_and_slows_the_poller() {
     for result in &results {
         let waited = result.as_ref().unwrap();
         // The throttled first call counts as an attempt for both, as alone.
-        assert_eq!(waited.attempts, 5, "{waited:?}");
+        assert_eq!(waited.attempts(), 5, "{waited:?}");
     }
     let stats = poller.stats();
     assert_eq!(stats.throttled, 1);
@@ -245,7 +245,7 @@ async fn a_rate_limit_spaces_the_calls() {
     let ids: Vec<String> = (0..300).map(|i| format!("job-{i}")).collect();
     let fake = FakeBatch::new(ids.iter().map(|id| (id.clone(), done_at(10))));
     let client = fake.client();
-    let poller = JobPoller::new(&client).rate_limit(1.0);
+    let poller = JobPoller::builder(&client).rate_limit(1.0).build();
     let waits = ids.iter().map(|id| {
         let waiter = JobComplete::new(&client)
             .jobs(id)
@@ -302,7 +302,9 @@ async fn dropping_the_waits_stops_the_calls() {
 async fn waits_due_within_the_tolerance_share_a_call() {
     let fake = FakeBatch::new(["a", "b"].map(|id| (id.to_owned(), done_at(100))));
     let client = fake.client();
-    let poller = JobPoller::new(&client).tolerance(Duration::from_secs(2));
+    let poller = JobPoller::builder(&client)
+        .tolerance(Duration::from_secs(2))
+        .build();
     // b starts 1.5 s after a: without the tolerance every round would take two calls.
     let a = JobComplete::new(&client)
         .jobs("a")
@@ -334,7 +336,7 @@ async fn wait_for_job_runs_every_phase_through_the_poller() {
     let poller = JobPoller::new(&client);
     let options = JobWaitOptions {
         initial_delay: Some(Duration::ZERO),
-        phase_delay: waiters_runtime::DelayStrategy::Fixed,
+        phase_delay: waiters_runtime::config::DelayStrategy::Fixed,
         poller: Some(poller.clone()),
         ..JobWaitOptions::default()
     };
@@ -469,7 +471,9 @@ async fn scenario(jobs: &[Timeline], waits: &[WaitSpec], pooled: bool) -> (Vec<O
             .map(|(i, t)| (format!("job-{i}"), t.clone())),
     );
     let client = fake.client();
-    let poller = JobPoller::new(&client).tolerance(Duration::ZERO);
+    let poller = JobPoller::builder(&client)
+        .tolerance(Duration::ZERO)
+        .build();
     let poller = pooled.then_some(&poller);
     let outcomes = join_all(waits.iter().map(|spec| run_wait(&client, poller, spec))).await;
     (outcomes, fake.calls().len())

@@ -13,12 +13,12 @@ use futures_util::future::join_all;
 use proptest::prelude::*;
 use serde_json::Value;
 use tokio::time::Instant;
-use waiters_runtime::poller::{EventOutcome, JobStateEvent};
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::NoObserver;
+use waiters_runtime::error::{AcceptorMatch, FailureReason};
+use waiters_runtime::events::{EventOutcome, JobStateEvent};
 use waiters_runtime::typed::JobComplete;
-use waiters_runtime::{
-    AcceptorMatch, DelayStrategy, FailureReason, JobPoller, JobWaitOptions, NoObserver,
-    RandomSource, typed,
-};
+use waiters_runtime::{JobPoller, JobWaitOptions, typed};
 
 fn lifecycle(finish: u64, outcome: &'static str) -> Timeline {
     vec![
@@ -86,7 +86,7 @@ async fn events_report_changes_at_once_with_few_calls() {
     for ((_, timeline), result) in jobs.iter().zip(&results) {
         let waited = result.as_ref().expect("SUCCEEDED");
         // Reported at the event, not at the next 300 s poll.
-        assert_eq!(waited.elapsed, timeline.last().unwrap().0);
+        assert_eq!(waited.elapsed(), timeline.last().unwrap().0);
     }
     let stats = poller.stats();
     // One call for all 50 at the start, then reconciliation every 300 s until the last
@@ -237,7 +237,7 @@ async fn stale_and_unwaited_events_change_nothing() {
     };
     let (waited, last) = tokio::join!(wait, check);
     assert!(matches!(last, EventOutcome::Applied { woken: 1 }));
-    assert_eq!(waited.unwrap().elapsed, Duration::from_secs(201));
+    assert_eq!(waited.unwrap().elapsed(), Duration::from_secs(201));
 }
 
 #[tokio::test(start_paused = true)]
@@ -324,7 +324,7 @@ async fn run(
     results
         .into_iter()
         .map(|r| match r {
-            Ok(w) => Outcome::Success(w.acceptor),
+            Ok(w) => Outcome::Success(w.acceptor().clone()),
             Err(e) => Outcome::Failure(e.acceptor().cloned()),
         })
         .collect()

@@ -15,10 +15,12 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use common::{FakeBatch, Timeline};
 use futures_util::future::join_all;
 use tokio::time::Instant;
-use waiters_runtime::{
-    Attempt, BatchWaiters, DelayStrategy, DescribeJobsResponse, DescribeJobsSdkError,
-    FailureReason, JobPoller, JobWaitError, JobWaitOptions, NoObserver, RandomSource, typed,
-};
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::{Attempt, NoObserver};
+use waiters_runtime::error::FailureReason;
+use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::response::DescribeJobsResponse;
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitError, JobWaitOptions, typed};
 
 fn succeeded() -> Timeline {
     vec![(Duration::ZERO, "SUCCEEDED")]
@@ -44,7 +46,9 @@ fn options(poller: Option<&JobPoller>, initial: Duration) -> JobWaitOptions {
 
 /// A poller whose waits all draw 0.5: an `initial_delay` of d is exactly d.
 fn poller(fake: &FakeBatch) -> JobPoller {
-    JobPoller::new(&fake.client()).shared_jitter_from(Some(&RandomSource::fixed(0.5)))
+    JobPoller::builder(&fake.client())
+        .shared_jitter_from(Some(&RandomSource::fixed(0.5)))
+        .build()
 }
 
 #[tokio::test(start_paused = true)]
@@ -255,7 +259,9 @@ async fn waits_through_a_poller_share_its_jitter_draw() {
     );
 
     let fixed = |client: &aws_sdk_batch::Client| {
-        JobPoller::new(client).shared_jitter_from(Some(&RandomSource::fixed(0.25)))
+        JobPoller::builder(client)
+            .shared_jitter_from(Some(&RandomSource::fixed(0.25)))
+            .build()
     };
     let delays = running_delays(fixed, &seeds).await;
     assert_eq!(
@@ -264,7 +270,9 @@ async fn waits_through_a_poller_share_its_jitter_draw() {
         "5 s - 2 s + 4 s * 0.25"
     );
 
-    let own = |client: &aws_sdk_batch::Client| JobPoller::new(client).shared_jitter_from(None);
+    let own = |client: &aws_sdk_batch::Client| {
+        JobPoller::builder(client).shared_jitter_from(None).build()
+    };
     let delays = running_delays(own, &seeds).await;
     let distinct: std::collections::HashSet<_> = delays.iter().collect();
     assert_eq!(

@@ -21,12 +21,11 @@ use aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use waiters_runtime::error::{AcceptorMatch, ErrorClass, FailureReason, OperationError};
 use waiters_runtime::model::{Document, Observation, WaiterModel};
+use waiters_runtime::operation::DescribeJobsSdkError;
 use waiters_runtime::typed::Acceptor;
-use waiters_runtime::{
-    AcceptorMatch, BatchWaiters, DescribeJobsSdkError, ErrorClass, FailureReason, OperationError,
-    WaiterConfig,
-};
+use waiters_runtime::{BatchWaiters, WaiterConfig};
 
 mod default_model {
     waiters_runtime::waiters!("../models/batch-waiters.json");
@@ -91,9 +90,9 @@ macro_rules! typed {
                     match result {
                         Ok(w) => Outcome::Success {
                             output: w.output().is_some(),
-                            acceptor: w.acceptor,
-                            attempts: w.attempts,
-                            elapsed: w.elapsed,
+                            acceptor: w.acceptor().clone(),
+                            attempts: w.attempts(),
+                            elapsed: w.elapsed(),
                         },
                         Err(e) => Outcome::Failure {
                             reason: e.reason().clone(),
@@ -109,7 +108,7 @@ macro_rules! typed {
 }
 
 fn waiters() -> Vec<Typed> {
-    let default = waiters_runtime::DEFAULT_MODEL_JSON;
+    let default = waiters_runtime::batch::DEFAULT_MODEL_JSON;
     typed![
         default_model::JobComplete in default,
         default_model::JobExists in default,
@@ -210,16 +209,19 @@ fn check_acceptors(typed: &Response, http: &Http) -> Result<(), TestCaseError> {
 
 fn outcome_of_runtime(
     result: Result<
-        waiters_runtime::Waited<waiters_runtime::DescribeJobsResponse, DescribeJobsSdkError>,
-        waiters_runtime::BatchWaitError,
+        waiters_runtime::Waited<
+            waiters_runtime::response::DescribeJobsResponse,
+            DescribeJobsSdkError,
+        >,
+        waiters_runtime::batch::BatchWaitError,
     >,
 ) -> Outcome {
     match result {
         Ok(w) => Outcome::Success {
             output: w.output().is_some(),
-            acceptor: w.acceptor,
-            attempts: w.attempts,
-            elapsed: w.elapsed,
+            acceptor: w.acceptor().clone(),
+            attempts: w.attempts(),
+            elapsed: w.elapsed(),
         },
         Err(e) => Outcome::Failure {
             reason: e.reason().clone(),
@@ -677,7 +679,7 @@ proptest! {
             );
             config.max_wait = max_wait.map(Duration::from_secs);
             if !transient {
-                config.transient_errors = waiters_runtime::TransientRetry::Disabled;
+                config.transient_errors = waiters_runtime::config::TransientRetry::Disabled;
             }
             let (typed, runtime) = compare_waits(&waiter, &responses, &config);
             prop_assert_eq!(&typed, &runtime, "{} over {:?}", waiter.name, responses);
@@ -712,7 +714,7 @@ fn known_endings_agree() {
             .expect("a waiter")
     };
     let config = |n: u32| WaiterConfig::new(Duration::from_secs(5), Some(n));
-    let default = waiters_runtime::DEFAULT_MODEL_JSON;
+    let default = waiters_runtime::batch::DEFAULT_MODEL_JSON;
 
     // Success after polling.
     let (typed, runtime) = compare_waits(

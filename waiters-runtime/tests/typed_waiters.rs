@@ -8,8 +8,11 @@ use aws_sdk_batch::Client;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use waiters_runtime::config::RandomSource;
+use waiters_runtime::engine::Attempt;
+use waiters_runtime::error::FailureReason;
 use waiters_runtime::typed::{self, JobComplete, JobExists, JobRunning, Waiters as _};
-use waiters_runtime::{Attempt, FailureReason, JobWaitError, JobWaitOptions, RandomSource};
+use waiters_runtime::{JobWaitError, JobWaitOptions};
 
 fn job(id: &str, status: &str) -> Value {
     json!({"jobId": id, "jobName": "nightly", "jobQueue": "q", "jobDefinition": "d",
@@ -56,8 +59,8 @@ async fn typed_waiter_through_the_client() {
         .wait()
         .await
         .unwrap();
-    assert_eq!(waited.attempts, 2);
-    assert_eq!(waited.elapsed, Duration::from_secs(3));
+    assert_eq!(waited.attempts(), 2);
+    assert_eq!(waited.elapsed(), Duration::from_secs(3));
     let output = waited.output().unwrap();
     assert_eq!(output.jobs()[0].status().unwrap().as_str(), "RUNNABLE");
 }
@@ -142,7 +145,7 @@ async fn typed_wait_for_job_reports_a_failed_job() {
             initial_delay: Some(Duration::ZERO),
             ..JobWaitOptions::default()
         },
-        waiters_runtime::NoObserver,
+        waiters_runtime::engine::NoObserver,
     )
     .await
     .unwrap_err();
@@ -150,13 +153,8 @@ async fn typed_wait_for_job_reports_a_failed_job() {
         err.to_string(),
         "Batch job job-1 failed: Essential container in task exited (exit code 2)"
     );
-    assert!(matches!(
-        err,
-        JobWaitError::JobFailed {
-            exit_code: Some(2),
-            ..
-        }
-    ));
+    assert!(matches!(err, JobWaitError::JobFailed { .. }));
+    assert_eq!(err.exit_code(), Some(2));
 }
 
 /// Waits can be spawned on a multi-threaded runtime: their futures are `Send`.
@@ -166,7 +164,8 @@ fn wait_futures_are_send() {
     let rule = describe_jobs(vec![json!([])]);
     let client = client(&rule);
     let options = JobWaitOptions::default();
-    let typed_job = typed::wait_for_job(&client, "j", &options, waiters_runtime::NoObserver);
+    let typed_job =
+        typed::wait_for_job(&client, "j", &options, waiters_runtime::engine::NoObserver);
     assert_send(&typed_job);
     let typed_one = JobComplete::new(&client).jobs("j");
     assert_send(&typed_one.wait());

@@ -20,10 +20,10 @@ use waiters_cli::events::{SetupOptions, TeardownOptions, setup, teardown};
 use waiters_local::{
     EventFaultKind, EventFaultRule, FaultSchedule, JobPhase, JobProfile, LocalBatch,
 };
+use waiters_runtime::config::{DelayStrategy, RandomSource};
+use waiters_runtime::engine::NoObserver;
 use waiters_runtime::events::{EventSource, EventSourceError, EventTask};
-use waiters_runtime::{
-    BatchWaiters, DelayStrategy, JobPoller, JobWaitError, JobWaitOptions, NoObserver, RandomSource,
-};
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitError, JobWaitOptions};
 
 use super::endpoint;
 use super::events::{clients, unique};

@@ -2,8 +2,8 @@
 //! for one or many jobs at once, through one shared DescribeJobs poller (or each job on
 //! its own with `--poll-per-job`), optionally fed by Batch's job state events.
 //!
-//! In three steps: a [`Plan`](plan::Plan) from the arguments (everything checked before
-//! any wait), the waits run beside a [`Watch`](watch::Watch) until they end or a signal
+//! In three steps: a [`Plan`] from the arguments (everything checked before
+//! any wait), the waits run beside a [`Watch`] until they end or a signal
 //! comes, and the report.
 
 mod board;

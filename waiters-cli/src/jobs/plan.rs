@@ -2,9 +2,10 @@
 //! the model's waiters and options, the shared poller and the event source.
 
 use futures_util::future::join_all;
+use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
-use waiters_runtime::poller::DEFAULT_RECONCILE_EVERY;
-use waiters_runtime::{BatchWaiters, JOB_PHASES, JobPoller, JobWaitOptions};
+use waiters_runtime::job::JOB_PHASES;
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
 use super::board::JobBoard;
 use crate::aws::{AwsConfig, Service};
@@ -39,11 +40,12 @@ impl Plan {
         let aws = AwsConfig::load(&args.aws, services).await?;
         let batch = aws.batch();
         let poller = (!args.poll_per_job).then(|| {
-            let poller = JobPoller::new(&batch.client);
+            let builder = JobPoller::builder(&batch.client);
             match args.rate_limit {
-                Some(rate) => poller.rate_limit(rate),
-                None => poller,
+                Some(rate) => builder.rate_limit(rate),
+                None => builder,
             }
+            .build()
         });
         let defaults = JobWaitOptions::default();
         let options = JobWaitOptions {

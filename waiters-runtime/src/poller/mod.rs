@@ -23,12 +23,13 @@
 //!
 //! ```no_run
 //! # async fn run(client: aws_sdk_batch::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use waiters_runtime::engine::NoObserver;
 //! use waiters_runtime::{JobPoller, JobWaitOptions, typed};
 //!
-//! let poller = JobPoller::new(&client).rate_limit(5.0);
+//! let poller = JobPoller::builder(&client).rate_limit(5.0).build();
 //! let options = JobWaitOptions { poller: Some(poller.clone()), ..JobWaitOptions::default() };
 //! let waits = ["job-1", "job-2", "job-3"]
-//!     .map(|id| typed::wait_for_job(&client, id, &options, waiters_runtime::NoObserver));
+//!     .map(|id| typed::wait_for_job(&client, id, &options, NoObserver));
 //! for result in futures_util::future::join_all(waits).await {
 //!     println!("{:?}", result.map(|job| job.status().cloned()));
 //! }
@@ -37,12 +38,11 @@
 //! ```
 
 mod decode;
-mod events;
+mod entry;
+mod known;
 mod rate;
 mod round;
 mod share;
-
-pub use events::{DEFAULT_RECONCILE_EVERY, EventError, EventOutcome, JobStateEvent};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -60,6 +60,8 @@ use crate::config::RandomSource;
 use crate::engine::Call;
 use crate::operation::DescribeJobsSdkError;
 use crate::response::DescribeJobsResponse;
+use entry::{Asked, Entry};
+use known::EventMode;
 use rate::RateLimiter;
 
 /// DescribeJobs takes at most this many job ids.
@@ -116,15 +118,11 @@ struct State {
     waits: HashMap<u64, Entry>,
     /// How many waits ask for each id.
     refs: HashMap<String, usize>,
-    /// With events feeding the poller: the reconciliation interval, and what is known of
-    /// each waited job.
-    reconcile_every: Option<Duration>,
-    known: HashMap<String, events::KnownJob>,
-    /// When DescribeJobs last answered for each waited id (events feeding).
-    last_polled: HashMap<String, Instant>,
+    /// With events feeding the poller: what they told, and the reconciliation polls.
+    events: Option<EventMode>,
     /// The task running rounds, while there is one.
     round: Option<AbortHandle>,
-    limiter: Option<RateLimiter>,
+    limiter: RateLimiter,
     stats: PollerStats,
 }
 
@@ -137,79 +135,37 @@ pub(crate) enum Form {
     Raw,
 }
 
-/// One wait registered with the poller.
-struct Entry {
-    ids: Arc<[String]>,
-    form: Form,
-    /// When its next call is due, and how early it may come.
-    due: Option<(Instant, Duration)>,
-    /// Its call, waiting for a round.
-    request: Option<oneshot::Sender<Answer>>,
-    /// An answer that came early, kept until its call (boxed: few waits have one, and
-    /// every entry would hold its room in the map).
-    early: Option<Box<Answer>>,
-    /// Ends its current sleep when an early answer arrives.
-    wake: Option<oneshot::Sender<()>>,
-}
-
-/// An answer as the poller hands it out: its error boxed, so that the room an answer takes
-/// in every wait's channel is a response's (136 bytes here), not an SDK error's (360).
+/// An answer as the poller hands it out: its error boxed (see `Kept` in engine.rs), as
+/// every wait's channel holds room for one.
 type Answer = Result<DescribeJobsResponse, Box<DescribeJobsSdkError>>;
 
 impl JobPoller {
-    /// A poller calling DescribeJobs on `client`, with the default tolerance and no rate
-    /// limit.
+    /// A poller calling DescribeJobs on `client`, with the default tolerance, a shared
+    /// jitter draw and no rate limit: `JobPoller::builder(client).build()`.
     pub fn new(client: &Client) -> Self {
-        Self {
-            shared: Arc::new(Shared {
-                client: client.clone(),
-                tolerance: DEFAULT_TOLERANCE,
-                shared_jitter: Some(RandomSource::fixed(RandomSource::thread().unit())),
-                decoder: decode::JobDecoder::new(),
-                state: Mutex::new(State::default()),
-                wake_round: tokio::sync::Notify::new(),
-            }),
+        Self::builder(client).build()
+    }
+
+    /// Configures a poller: its settings are fixed once it is built, before any wait.
+    pub fn builder(client: &Client) -> JobPollerBuilder {
+        JobPollerBuilder {
+            client: client.clone(),
+            tolerance: DEFAULT_TOLERANCE,
+            shared_jitter: Some(RandomSource::fixed(RandomSource::thread().unit())),
+            rate_limit: None,
         }
     }
 
-    /// How early a wait's call may come so that it shares a call with others (never more
-    /// than half of that wait's sleep). Zero merges only calls due at the same instant.
-    /// With events feeding the poller, reconciliation polls go early by the same (at most
-    /// half the interval), so that jobs first polled apart share their calls. Set it
-    /// before the first wait.
-    pub fn tolerance(self, tolerance: Duration) -> Self {
-        self.rebuild(|shared| shared.tolerance = tolerance)
-    }
-
-    /// Where `wait_for_job` through this poller draws Airflow's jitter (its initial delay
-    /// and each phase's delay): `Some(random)` makes one draw from `random`, shared by
-    /// every wait of the poller; `None` lets each wait draw from its own
-    /// [`JobWaitOptions::random`](crate::JobWaitOptions::random), as without a poller.
-    ///
-    /// Shared is the default (one draw from the thread's generator). Jitter keeps
-    /// independent pollers apart, so that they do not call the service in step; inside
-    /// one process the poller puts waits in step on purpose, to answer them with few
-    /// calls, and per-wait draws would pull them apart again: with them, 1,000 waits make
-    /// several times more calls (BENCHMARKS.md). Each process, and each poller, still
-    /// draws its own value. Set it before the first wait.
-    pub fn shared_jitter_from(self, random: Option<&RandomSource>) -> Self {
-        let shared = random.map(|random| RandomSource::fixed(random.unit()));
-        self.rebuild(|inner| inner.shared_jitter = shared)
+    /// How early a wait's call may come to share a call with others (see
+    /// [`JobPollerBuilder::tolerance`]).
+    pub fn tolerance(&self) -> Duration {
+        self.shared.tolerance
     }
 
     /// The jitter draws shared by this poller's waits, if shared (see
-    /// [`shared_jitter_from`](Self::shared_jitter_from)).
+    /// [`JobPollerBuilder::shared_jitter_from`]).
     pub fn shared_jitter(&self) -> Option<&RandomSource> {
         self.shared.shared_jitter.as_ref()
-    }
-
-    /// At most `calls_per_second` DescribeJobs calls (for every wait together). Set it
-    /// before the first wait; a value that is not positive and finite means no limit.
-    pub fn rate_limit(self, calls_per_second: f64) -> Self {
-        let limit =
-            (calls_per_second.is_finite() && calls_per_second > 0.0).then_some(calls_per_second);
-        self.lock().limiter = Some(RateLimiter::new(limit));
-        self
     }
 
     /// What the poller has done so far.
@@ -227,19 +183,6 @@ impl JobPoller {
         &self.shared.client
     }
 
-    fn rebuild(self, change: impl FnOnce(&mut Shared)) -> Self {
-        match Arc::try_unwrap(self.shared) {
-            Ok(mut shared) => {
-                change(&mut shared);
-                Self {
-                    shared: Arc::new(shared),
-                }
-            }
-            // Already shared: settings are fixed once clones exist.
-            Err(shared) => Self { shared },
-        }
-    }
-
     fn lock(&self) -> MutexGuard<'_, State> {
         self.shared.lock()
     }
@@ -251,17 +194,7 @@ impl JobPoller {
         let key = state.next_key;
         state.next_key += 1;
         hold_ids(&mut state, &ids);
-        state.waits.insert(
-            key,
-            Entry {
-                ids: ids.into(),
-                form,
-                due: None,
-                request: None,
-                early: None,
-                wake: None,
-            },
-        );
+        state.waits.insert(key, Entry::new(ids.into(), form));
         PolledCall {
             poller: self.clone(),
             key,
@@ -277,6 +210,70 @@ impl JobPoller {
         Hold {
             poller: self.clone(),
             ids,
+        }
+    }
+}
+
+/// Settings of a [`JobPoller`], fixed when it is built (see [`JobPoller::builder`]).
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct JobPollerBuilder {
+    client: Client,
+    tolerance: Duration,
+    shared_jitter: Option<RandomSource>,
+    rate_limit: Option<f64>,
+}
+
+impl JobPollerBuilder {
+    /// How early a wait's call may come so that it shares a call with others (never more
+    /// than half of that wait's sleep); default [`DEFAULT_TOLERANCE`]. Zero merges only
+    /// calls due at the same instant. With events feeding the poller, reconciliation polls
+    /// go early by the same (at most half the interval), so that jobs first polled apart
+    /// share their calls.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Where `wait_for_job` through this poller draws Airflow's jitter (its initial delay
+    /// and each phase's delay): `Some(random)` makes one draw from `random`, shared by
+    /// every wait of the poller; `None` lets each wait draw from its own
+    /// [`JobWaitOptions::random`](crate::JobWaitOptions::random), as without a poller.
+    ///
+    /// Shared is the default (one draw from the thread's generator). Jitter keeps
+    /// independent pollers apart, so that they do not call the service in step; inside
+    /// one process the poller puts waits in step on purpose, to answer them with few
+    /// calls, and per-wait draws would pull them apart again: with them, 1,000 waits make
+    /// several times more calls (BENCHMARKS.md). Each process, and each poller, still
+    /// draws its own value.
+    pub fn shared_jitter_from(mut self, random: Option<&RandomSource>) -> Self {
+        self.shared_jitter = random.map(|random| RandomSource::fixed(random.unit()));
+        self
+    }
+
+    /// At most `calls_per_second` DescribeJobs calls, for every wait together; a value that
+    /// is not positive and finite means no limit (the default).
+    pub fn rate_limit(mut self, calls_per_second: f64) -> Self {
+        self.rate_limit =
+            (calls_per_second.is_finite() && calls_per_second > 0.0).then_some(calls_per_second);
+        self
+    }
+
+    /// The poller.
+    pub fn build(self) -> JobPoller {
+        let state = State {
+            limiter: RateLimiter::new(self.rate_limit),
+            ..State::default()
+        };
+        JobPoller {
+            shared: Arc::new(Shared {
+                client: self.client,
+                tolerance: self.tolerance,
+                shared_jitter: self.shared_jitter,
+                decoder: decode::JobDecoder::new(),
+                state: Mutex::new(state),
+                wake_round: tokio::sync::Notify::new(),
+            }),
         }
     }
 }
@@ -304,8 +301,9 @@ fn release_ids(state: &mut State, ids: &[String]) {
             *count -= 1;
             if *count == 0 {
                 state.refs.remove(id);
-                state.known.remove(id);
-                state.last_polled.remove(id);
+                if let Some(events) = &mut state.events {
+                    events.forget(id);
+                }
             }
         }
     }
@@ -336,10 +334,7 @@ impl fmt::Debug for JobPoller {
         f.debug_struct("JobPoller")
             .field("tolerance", &self.shared.tolerance)
             .field("waits", &state.waits.len())
-            .field(
-                "rate_limit",
-                &state.limiter.as_ref().and_then(|l| l.current()),
-            )
+            .field("rate_limit", &state.limiter.current())
             .field("stats", &state.stats)
             .finish_non_exhaustive()
     }
@@ -365,12 +360,12 @@ impl PolledCall {
             let Some(entry) = state.waits.get_mut(&key) else {
                 return Box::pin(async { Err(unregistered()) });
             };
-            entry.due = None;
-            if let Some(answer) = entry.early.take() {
-                return Box::pin(async move { answer.map_err(|error| *error) });
-            }
-            let (sender, receiver) = oneshot::channel();
-            entry.request = Some(sender);
+            let receiver = match entry.ask() {
+                Asked::Kept(answer) => {
+                    return Box::pin(async move { answer.map_err(|error| *error) });
+                }
+                Asked::ToCome(receiver) => receiver,
+            };
             round::ensure_running(&shared, &mut state);
             receiver
         };
@@ -403,11 +398,11 @@ impl Call<DescribeJobsResponse, DescribeJobsSdkError> for PolledCall {
             .shared
             .tolerance
             .min(at.saturating_duration_since(Instant::now()) / 2);
-        let (wake, woken) = oneshot::channel();
-        if let Some(entry) = self.poller.lock().waits.get_mut(&self.key) {
-            entry.due = Some((at, window));
-            entry.wake = Some(wake);
-        }
+        // Unregistered, the sender is gone at once and so is the sleep.
+        let woken = match self.poller.lock().waits.get_mut(&self.key) {
+            Some(entry) => entry.sleep(at, window),
+            None => oneshot::channel().1,
+        };
         // An early answer ends the sleep before `at`.
         Box::pin(async move {
             let _ = tokio::time::timeout_at(at, woken).await;

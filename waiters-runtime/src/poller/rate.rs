@@ -28,6 +28,13 @@ pub(super) struct RateLimiter {
     recent: Vec<Instant>,
 }
 
+impl Default for RateLimiter {
+    /// No limit until the service throttles.
+    fn default() -> Self {
+        Self::new(None)
+    }
+}
+
 impl RateLimiter {
     pub(super) fn new(configured: Option<f64>) -> Self {
         Self {

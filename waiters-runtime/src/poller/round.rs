@@ -11,15 +11,15 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::events::{
-    due_for_reconciliation, known_answer, mark_polled, next_reconciliation, record_poll,
+use super::known::{
+    answer_from_known, due_for_reconciliation, mark_polled, next_reconciliation, record_poll,
     wake_waits_on,
 };
-use super::rate::RateLimiter;
-use super::share::{is_throttling, replicate, share_out};
+use super::share::{replicate, share_out};
 use super::{Answer, Form, MAX_IDS_PER_CALL, Shared, State};
 use crate::error::OperationError;
-use crate::response::{Keep, describe_jobs_keeping};
+use crate::operation::DescribeJobsSdkError;
+use crate::response::{DescribeJobsResponse, Keep, describe_jobs_keeping};
 
 /// Starts the round task unless one is running, else wakes it (called with the state
 /// locked).
@@ -38,8 +38,13 @@ struct Batch {
     waits: Vec<Waiting>,
 }
 
-/// A wait a call answers: its key, its ids and the form of its answer.
-type Waiting = (u64, Arc<[String]>, Form);
+/// A wait a call answers.
+#[derive(Clone)]
+struct Waiting {
+    key: u64,
+    ids: Arc<[String]>,
+    form: Form,
+}
 
 impl Batch {
     fn new() -> Self {
@@ -52,10 +57,10 @@ impl Batch {
     /// Adds a wait if its ids fit (every wait fits an empty batch); duplicate ids are
     /// asked once.
     fn try_add(&mut self, wait: &Waiting, known: &mut HashSet<String>) -> bool {
-        let (_, ids, _) = wait;
         let new: Vec<&String> = {
             let mut seen = HashSet::new();
-            ids.iter()
+            wait.ids
+                .iter()
                 .filter(|id| !known.contains(*id) && seen.insert(*id))
                 .collect()
         };
@@ -78,7 +83,9 @@ async fn run(shared: Arc<Shared>) {
         let (batches, idle_until) = {
             let mut state = shared.lock();
             let now = Instant::now();
-            answer_from_known(&mut state);
+            let answered = answer_from_known(&mut state);
+            state.stats.answered_without_a_call += answered;
+            state.stats.served += answered;
             let mut batches = plan(&mut state, now);
             add_reconciliation(&state, now, shared.tolerance, &mut batches);
             if batches.is_empty() {
@@ -105,32 +112,6 @@ async fn run(shared: Arc<Shared>) {
             calls = batches.len(),
         );
         execute(&shared, batches).instrument(span).await;
-    }
-}
-
-/// With events feeding the poller, answers the waits that asked and whose jobs are all
-/// known, from what is known.
-fn answer_from_known(state: &mut State) {
-    if state.reconcile_every.is_none() {
-        return;
-    }
-    let State {
-        waits,
-        known,
-        stats,
-        ..
-    } = state;
-    for entry in waits.values_mut() {
-        if entry.request.is_none() {
-            continue;
-        }
-        if let Some(answer) = known_answer(known, &entry.ids, entry.form)
-            && let Some(request) = entry.request.take()
-        {
-            let _ = request.send(answer);
-            stats.answered_without_a_call += 1;
-            stats.served += 1;
-        }
     }
 }
 
@@ -170,21 +151,22 @@ fn plan(state: &mut State, now: Instant) -> Vec<Batch> {
     let mut asked: Vec<Waiting> = Vec::new();
     let mut early: Vec<(Instant, Waiting)> = Vec::new();
     for (key, entry) in &state.waits {
-        let waiting = || (*key, entry.ids.clone(), entry.form);
-        if entry.request.is_some() {
+        let waiting = || Waiting {
+            key: *key,
+            ids: entry.ids.clone(),
+            form: entry.form,
+        };
+        if entry.is_asking() {
             asked.push(waiting());
-        } else if entry.early.is_none()
-            && let Some((at, window)) = entry.due
-            && at <= now + window
-        {
+        } else if let Some(at) = entry.due_by(now) {
             early.push((at, waiting()));
         }
     }
     if asked.is_empty() {
         return Vec::new();
     }
-    asked.sort_by_key(|(key, _, _)| *key);
-    early.sort_by_key(|(at, (key, _, _))| (*at, *key));
+    asked.sort_by_key(|wait| wait.key);
+    early.sort_by_key(|(at, wait)| (*at, wait.key));
     let mut batches: Vec<Batch> = Vec::new();
     let mut known: Vec<HashSet<String>> = Vec::new();
     let mut place = |wait: &Waiting, may_open: bool| {
@@ -226,8 +208,7 @@ async fn execute(shared: &Arc<Shared>, batches: Vec<Batch>) {
     }
 }
 
-/// Gives each wait its answer: to its call if it asked, else kept as an early answer
-/// that ends its sleep.
+/// Gives each wait its answer (see [`Entry::answer`](super::entry::Entry::answer)).
 fn hand_out(shared: &Shared, answers: Answers) {
     let mut state = shared.lock();
     for (key, answer) in answers {
@@ -235,18 +216,7 @@ fn hand_out(shared: &Shared, answers: Answers) {
             // The wait was dropped meanwhile.
             continue;
         };
-        match entry.request.take() {
-            Some(request) => {
-                let _ = request.send(answer);
-            }
-            None => {
-                entry.early = Some(Box::new(answer));
-                entry.due = None;
-                if let Some(wake) = entry.wake.take() {
-                    let _ = wake.send(());
-                }
-            }
-        }
+        entry.answer(answer);
         state.stats.served += 1;
     }
 }
@@ -264,11 +234,8 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
             state.stats.ids += batch.ids.len() as u64;
             state.stats.max_ids_in_a_call =
                 state.stats.max_ids_in_a_call.max(batch.ids.len() as u64);
-            let start = state
-                .limiter
-                .get_or_insert_with(|| RateLimiter::new(None))
-                .reserve(Instant::now());
-            (start, state.reconcile_every.is_some())
+            let start = state.limiter.reserve(Instant::now());
+            (start, state.events.is_some())
         };
         tokio::time::sleep_until(start).await;
         tracing::trace!(
@@ -278,73 +245,89 @@ fn call(shared: Arc<Shared>, batch: Batch) -> Pin<Box<dyn Future<Output = Answer
         );
         // The merged body is read only when some wait of the call, or the known job
         // states (events), need the raw JSON.
-        let keep = if events_on || batch.waits.iter().any(|(_, _, form)| *form == Form::Raw) {
+        let keep = if events_on || batch.waits.iter().any(|wait| wait.form == Form::Raw) {
             Keep::Body
         } else {
             Keep::Output
         };
         match describe_jobs_keeping(&shared.client, batch.ids.clone(), keep).await {
-            Ok(merged) => {
-                {
-                    let mut state = shared.lock();
-                    if let Some(limiter) = state.limiter.as_mut() {
-                        limiter.succeeded();
-                    }
-                    let moved = record_poll(&mut state, &batch.ids, &merged);
-                    if !moved.is_empty() {
-                        // A poll found what an event should have told: wake those waits.
-                        wake_waits_on(&mut state, &moved);
-                    }
-                }
-                let waits: Vec<(&[String], Form)> = batch
-                    .waits
-                    .iter()
-                    .map(|(_, ids, form)| (&ids[..], *form))
-                    .collect();
-                let parts = share_out(merged, &waits);
-                batch
-                    .waits
-                    .iter()
-                    .zip(parts)
-                    .map(|((key, _, _), part)| (*key, Ok(part)))
-                    .collect()
+            Ok(merged) => answered(&shared, &batch, merged),
+            Err(error) if error.class().is_transient() || batch.waits.len() == 1 => {
+                failed(&shared, &batch, error)
             }
             Err(error) => {
-                if is_throttling(&error) {
-                    let mut state = shared.lock();
-                    state.stats.throttled += 1;
-                    if let Some(limiter) = state.limiter.as_mut() {
-                        limiter.throttled();
-                    }
-                }
-                if error.class().is_transient() || batch.waits.len() == 1 {
-                    // Every wait of the call gets the error, as it would alone.
-                    let mut answers: Answers = batch
-                        .waits
-                        .iter()
-                        .skip(1)
-                        .map(|(key, _, _)| (*key, Err(Box::new(replicate(&error)))))
-                        .collect();
-                    if let Some((key, _, _)) = batch.waits.first() {
-                        answers.insert(0, (*key, Err(Box::new(error))));
-                    }
-                    answers
-                } else {
-                    shared.lock().stats.splits += 1;
-                    let mut halves = split(batch);
-                    let second = halves.pop();
-                    let mut answers = match halves.pop() {
-                        Some(first) => call(shared.clone(), first).await,
-                        None => Vec::new(),
-                    };
-                    if let Some(second) = second {
-                        answers.extend(call(shared, second).await);
-                    }
-                    answers
-                }
+                count_throttling(&shared, &error);
+                split_and_retry(shared, batch).await
             }
         }
     })
+}
+
+/// A call answered: what it tells the known job states (events), and each wait's part.
+fn answered(shared: &Shared, batch: &Batch, merged: DescribeJobsResponse) -> Answers {
+    {
+        let mut guard = shared.lock();
+        let state = &mut *guard;
+        state.limiter.succeeded();
+        let moved = record_poll(state, &batch.ids, &merged);
+        if !moved.is_empty() {
+            // A poll found what an event should have told: wake those waits.
+            wake_waits_on(state, &moved);
+        }
+    }
+    let waits: Vec<(&[String], Form)> = batch
+        .waits
+        .iter()
+        .map(|wait| (&wait.ids[..], wait.form))
+        .collect();
+    let parts = share_out(merged, &waits);
+    batch
+        .waits
+        .iter()
+        .zip(parts)
+        .map(|(wait, part)| (wait.key, Ok(part)))
+        .collect()
+}
+
+/// A call failed with an error every wait of it gets, as it would alone (a transient
+/// error, or any error of a call for one wait).
+fn failed(shared: &Shared, batch: &Batch, error: DescribeJobsSdkError) -> Answers {
+    count_throttling(shared, &error);
+    let mut answers: Answers = batch
+        .waits
+        .iter()
+        .skip(1)
+        .map(|wait| (wait.key, Err(Box::new(replicate(&error)))))
+        .collect();
+    if let Some(first) = batch.waits.first() {
+        answers.insert(0, (first.key, Err(Box::new(error))));
+    }
+    answers
+}
+
+/// Throttling slows the whole poller down.
+fn count_throttling(shared: &Shared, error: &DescribeJobsSdkError) {
+    if error.class().is_throttling() {
+        let mut state = shared.lock();
+        state.stats.throttled += 1;
+        state.limiter.throttled();
+    }
+}
+
+/// A call for several waits failed with an error that is not transient: one of its ids
+/// may be the cause, so each half of the waits is asked again on its own.
+async fn split_and_retry(shared: Arc<Shared>, batch: Batch) -> Answers {
+    shared.lock().stats.splits += 1;
+    let mut halves = split(batch);
+    let second = halves.pop();
+    let mut answers = match halves.pop() {
+        Some(first) => call(shared.clone(), first).await,
+        None => Vec::new(),
+    };
+    if let Some(second) = second {
+        answers.extend(call(shared, second).await);
+    }
+    answers
 }
 
 /// The waits of a batch in two halves, each with the ids it needs.
@@ -358,7 +341,7 @@ fn split(batch: Batch) -> Vec<Batch> {
             let mut seen = HashSet::new();
             let ids = waits
                 .iter()
-                .flat_map(|(_, ids, _)| ids.iter())
+                .flat_map(|wait| wait.ids.iter())
                 .filter(|id| seen.insert(id.as_str()))
                 .cloned()
                 .collect();

@@ -8,13 +8,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 use waiters_model::Document;
 
 use super::Form;
 use crate::operation::DescribeJobsSdkError;
-use crate::response::DescribeJobsResponse;
+use crate::response::{DescribeJobsResponse, is_job};
 
 /// Each wait's part of a merged response, in the order of `waits` (each wait's ids and
 /// the form of its answer): its jobs in the order asked, as typed output and, for the
@@ -151,9 +150,11 @@ fn picks(typed: &[JobDetail], ids: &[String]) -> Vec<usize> {
     let mut taken = vec![false; typed.len()];
     let mut picks = Vec::new();
     for id in ids {
-        if let Some(index) = typed.iter().enumerate().position(|(i, job)| {
-            !taken[i] && (job.job_id() == Some(id.as_str()) || job.job_arn() == Some(id.as_str()))
-        }) {
+        if let Some(index) = typed
+            .iter()
+            .enumerate()
+            .position(|(i, job)| !taken[i] && is_job(job, id))
+        {
             taken[index] = true;
             picks.push(index);
         }
@@ -213,18 +214,6 @@ fn copy_response(raw: &HttpResponse) -> HttpResponse {
         copy.headers_mut().insert(name.to_owned(), value.to_owned());
     }
     copy
-}
-
-/// Whether an error is the service's throttling (it slows the whole poller down).
-pub(super) fn is_throttling(error: &DescribeJobsSdkError) -> bool {
-    let code = match error {
-        SdkError::ServiceError(service) => service.err().code(),
-        _ => None,
-    };
-    code.is_some_and(|code| crate::error::THROTTLING_ERROR_CODES.contains(&code))
-        || error
-            .raw_response()
-            .is_some_and(|raw| raw.status().as_u16() == 429)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 //! println!("{:?}", waited.output().map(|o| o.jobs().len()));
 //!
 //! // Airflow's wait_for_job on the typed waiters.
-//! let job = typed::wait_for_job(&client, "job-id", &JobWaitOptions::default(), waiters_runtime::NoObserver).await?;
+//! let job = typed::wait_for_job(&client, "job-id", &JobWaitOptions::default(), waiters_runtime::engine::NoObserver).await?;
 //! println!("{:?}", job.status());
 //! # Ok(()) }
 //! ```

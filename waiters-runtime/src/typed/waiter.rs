@@ -338,8 +338,7 @@ impl<D: Definition<Operation = Op>, Op: Operation> Waiter<D, Op> {
                 engine::wait_from(name, config, start, calls, classify, observer).await
             }
             None => {
-                // Boxed: the SDK's call future is several KiB, and would otherwise sit in
-                // every waiting future between calls too.
+                // Boxed, as what a wait keeps across its sleeps is (see `Kept` in engine.rs).
                 let calls = || Box::pin(Op::send(&self.client, &self.input));
                 engine::wait_from(name, config, start, calls, classify, observer).await
             }
