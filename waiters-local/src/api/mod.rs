@@ -7,11 +7,13 @@ use serde_json::{Value, json};
 use tracing::debug;
 
 mod resources;
+mod snapshot;
 
 use crate::app::App;
 use crate::ids::job_definition_name;
 use crate::jobs::{JobStatus, NewJob, StopEffect};
 use crate::operation::Operation;
+use crate::resources::{Hold, Requested};
 use crate::wire::{ApiError, parse, required};
 
 /// DescribeJobs takes at most this many ids.
@@ -32,6 +34,7 @@ pub(crate) fn handle(app: &App, operation: Operation, body: &[u8]) -> Result<Val
         Operation::TerminateJob => stop_job(app, parse(body)?, StopRequest::Terminate),
         Operation::CancelJob => stop_job(app, parse(body)?, StopRequest::Cancel),
         Operation::ListJobs => list_jobs(app, parse(body)?),
+        Operation::GetJobQueueSnapshot => snapshot::get_job_queue_snapshot(app, parse(body)?),
         _ => resources::handle(app, operation, body),
     }
 }
@@ -108,6 +111,15 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
         .with_parameters(parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| ApiError::Client(e.to_string()))?;
     let overrides = request.container_overrides.unwrap_or_default();
+    let now = app.clock.now();
+    let requested = Requested::from_requirements(
+        overrides
+            .resource_requirements
+            .as_deref()
+            .unwrap_or_default(),
+    );
+    let hold = app.resources().hold(&queue, &definition, requested, now);
+    let profile = Hold::apply(hold, profile);
     let spec = NewJob {
         name,
         queue,
@@ -125,7 +137,6 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
         resource_requirements: overrides.resource_requirements.unwrap_or_default(),
         profile,
     };
-    let now = app.clock.now();
     let mut jobs = app.jobs();
     let job = jobs.submit(spec, now);
     debug!(job_id = %job.id, job_name = %job.name, "job submitted");
