@@ -27,6 +27,7 @@ pub mod __private;
 pub mod batch;
 mod call;
 pub mod config;
+pub mod diagnose;
 pub mod engine;
 pub mod error;
 pub mod events;
