@@ -164,7 +164,10 @@ async fn a_throttling_window_is_survived() {
         .unwrap();
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
     let counters = server.counters().describe_jobs;
-    assert!(counters.throttled >= 3, "{counters:?}");
+    // On the paused clock the throttled calls in those 20 s are exactly counted: the
+    // SDK's three tries per attempt and the waiter's backoff between attempts.
+    assert_eq!(counters.throttled, 12, "{counters:?}");
+    assert_eq!(counters.requests, 21, "{counters:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -214,7 +217,9 @@ async fn a_deadline_is_respected() {
         .wait_for_job_with(&job_id, &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
-    assert!(started.elapsed() <= Duration::from_secs(120));
+    // The initial delay (0.5 s), then JobRunning every 5 s: the last poll at 115.5 s, as
+    // the next one would come after the deadline.
+    assert_eq!(started.elapsed(), Duration::from_millis(115_500));
     match err {
         JobWaitError::Wait { source, .. } => {
             assert!(matches!(
@@ -302,7 +307,7 @@ async fn typed_waiters_through_http() {
     .await
     .unwrap();
     assert_eq!(job.status().unwrap().as_str(), "SUCCEEDED");
-    assert!(server.counters().describe_jobs.requests > 2);
+    assert_eq!(server.counters().describe_jobs.requests, 101);
 }
 
 #[tokio::test(start_paused = true)]
@@ -315,15 +320,58 @@ async fn typed_and_run_time_waiters_agree_over_http() {
         &[("local:outcome", "FAILED"), ("local:totalMillis", "40000")],
     )
     .await;
-    let typed = JobComplete::new(&client)
+    let typed_waiter = JobComplete::new(&client)
         .jobs(job_id.as_str())
-        .delay(Duration::from_secs(7))
-        .wait()
-        .await
-        .unwrap_err();
+        .delay(Duration::from_secs(7));
     let mut waiter = BatchWaiters::new(client).get_waiter("JobComplete").unwrap();
     waiter.config.delay = Duration::from_secs(7);
-    let run_time = waiter.wait([job_id.as_str()]).await.unwrap_err();
-    assert_eq!(typed.to_string(), run_time.to_string());
+    // Side by side on the same job: both see the same schedule.
+    let (typed, run_time) = tokio::join!(typed_waiter.wait(), waiter.wait([job_id.as_str()]));
+    let (typed, run_time) = (typed.unwrap_err(), run_time.unwrap_err());
+    // What a user must see, not only that the two agree: the job FAILED at 40 s, seen at
+    // the poll at 42 s (the 7th, 7 s apart), by JobComplete's failure acceptor.
+    let expected = "Waiter JobComplete failed: Waiter encountered a terminal failure state: \
+                    For expression \"jobs[].status\" we matched expected path: \"FAILED\" at \
+                    least once";
+    for (who, text, attempts, elapsed) in [
+        (
+            "typed",
+            typed.to_string(),
+            typed.attempts(),
+            typed.elapsed(),
+        ),
+        (
+            "run-time",
+            run_time.to_string(),
+            run_time.attempts(),
+            run_time.elapsed(),
+        ),
+    ] {
+        assert_eq!(text, expected, "{who}");
+        assert_eq!((attempts, elapsed), (7, Duration::from_secs(42)), "{who}");
+    }
+    assert!(matches!(
+        typed.reason(),
+        FailureReason::TerminalFailure { .. }
+    ));
     assert_eq!(typed.acceptor(), run_time.acceptor());
+    let status = |jobs: &[aws_sdk_batch::types::JobDetail]| {
+        jobs.iter()
+            .map(|j| j.status().map(|s| s.as_str().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        status(typed.last_output().expect("typed last output").jobs()),
+        [Some("FAILED".to_owned())]
+    );
+    assert_eq!(
+        status(
+            run_time
+                .last_output()
+                .expect("run-time last output")
+                .output
+                .jobs()
+        ),
+        [Some("FAILED".to_owned())]
+    );
 }

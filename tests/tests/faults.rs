@@ -841,7 +841,20 @@ async fn throttling_longer_than_the_budget_ends_naming_the_throttling() {
         )
         .await
         .unwrap_err();
-        assert!(started.elapsed() <= Duration::from_secs(600), "{mode:?}");
+        // The initial delay (0.5 s: jitter drawn at the middle) and the 15th attempt's
+        // three tries (586 s + 3 s): the 16th would start after the budget.
+        // The initial delay (per-job: Airflow's jitter on 0 s drawn at the middle, 0.5 s;
+        // through the poller: its one draw from SEED, 0.942 s), then the 15th attempt's
+        // three tries (586 s + 3 s); a 16th would start after the budget.
+        let initial = match mode {
+            Mode::PerJob => Duration::from_millis(500),
+            Mode::Poller => Duration::from_millis(942),
+        };
+        assert_eq!(
+            started.elapsed(),
+            initial + Duration::from_secs(589),
+            "{mode:?}"
+        );
         assert_eq!(
             err.to_string(),
             format!(

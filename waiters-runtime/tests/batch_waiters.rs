@@ -383,7 +383,9 @@ async fn wait_for_job_respects_an_overall_deadline() {
         .wait_for_job_with("job-1", &options, waiters_runtime::engine::NoObserver)
         .await
         .unwrap_err();
-    assert!(start.elapsed() <= Duration::from_secs(900));
+    // The initial delay (Airflow's jitter on 0 s, drawn at the middle: 0.5 s), JobComplete
+    // polls at 0.5, 300.5 and 600.5 s; the next sleep would reach the deadline.
+    assert_eq!(start.elapsed(), Duration::from_millis(600_500));
     // The reason names the caller's deadline, not what was left of it for the phase.
     assert_eq!(
         err.to_string(),
