@@ -5,6 +5,7 @@
 
 mod aws;
 mod cli;
+mod credentials;
 mod error;
 mod escape;
 mod events_command;
