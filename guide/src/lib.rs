@@ -38,6 +38,7 @@ pages! {
     limits = "../../docs/limits.md",
     botocore = "../../docs/botocore.md",
     reliability = "../../docs/reliability.md",
+    arrays = "../../docs/arrays.md",
     cli = "../../docs/cli.md",
     development = "../../docs/development.md",
 }
