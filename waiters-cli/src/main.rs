@@ -3,6 +3,7 @@
 //!
 //! See `waiters --help` for the contract: subcommands, output formats and exit codes.
 
+mod array_report;
 mod aws;
 mod cli;
 mod credentials;

@@ -11,6 +11,7 @@ use waiters_runtime::poller::PollerStats;
 use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::{JobWaitError, WaitError, Waited};
 
+use crate::array_report::FamilyReport;
 use crate::cli::OutputFormat;
 use crate::error::{Exit, stdout_line, stdout_text};
 use crate::signals::{Ended, Signal};
@@ -270,6 +271,8 @@ pub(crate) struct JobReport {
     /// Calls made, over every phase.
     attempts: u32,
     reason: Option<String>,
+    /// An array parent's progress and failed children, or a multi-node job's nodes.
+    pub(crate) family: FamilyReport,
 }
 
 /// What the waits of one job have seen so far, kept while they run so that an
@@ -320,6 +323,7 @@ impl JobReport {
             waiter,
             attempts,
             reason: None,
+            family: FamilyReport::default(),
         };
         let error = match result {
             Ok(job) => {
@@ -385,6 +389,7 @@ impl JobReport {
             waiter: seen.waiter,
             attempts: seen.attempts,
             reason: Some(reason),
+            family: FamilyReport::default(),
         }
     }
 
@@ -401,6 +406,7 @@ impl JobReport {
             exit_code: seen.exit_code,
             waiter: seen.waiter,
             attempts: seen.attempts,
+            family: FamilyReport::default(),
         }
     }
 
@@ -411,7 +417,7 @@ impl JobReport {
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut job = json!({
             "job_id": self.job_id,
             "outcome": self.outcome.as_str(),
             "status": self.status,
@@ -420,7 +426,11 @@ impl JobReport {
             "waiter": self.waiter,
             "attempts": self.attempts,
             "reason": self.reason,
-        })
+        });
+        if let Value::Object(fields) = &mut job {
+            self.family.add_json(fields);
+        }
+        job
     }
 
     fn text_line(&self) -> String {
@@ -464,6 +474,9 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
         OutputFormat::Text => {
             for report in reports {
                 stdout_text(&report.text_line());
+                for line in report.family.text_lines() {
+                    stdout_text(&format!("  {line}"));
+                }
             }
         }
     }
@@ -517,6 +530,7 @@ mod tests {
             waiter: None,
             attempts: 1,
             reason: None,
+            family: FamilyReport::default(),
         }
     }
 

@@ -62,6 +62,7 @@ extern crate self as waiters_runtime;
 #[doc(hidden)]
 #[path = "codegen_support.rs"]
 pub mod __private;
+pub mod array;
 pub mod batch;
 mod call;
 pub mod config;

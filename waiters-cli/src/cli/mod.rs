@@ -315,6 +315,10 @@ pub(crate) struct WaitForJobArgs {
         requires = "events_queue"
     )]
     pub(crate) reconcile_every: Option<Duration>,
+    /// For an array parent, also wait on every child (through the shared poller) and
+    /// report each.
+    #[arg(long, conflicts_with = "poll_per_job")]
+    pub(crate) children: bool,
     /// How to report the result.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,
