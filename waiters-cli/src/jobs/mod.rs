@@ -8,6 +8,7 @@
 
 mod board;
 mod plan;
+mod stuck;
 mod watch;
 
 use std::cell::Cell;

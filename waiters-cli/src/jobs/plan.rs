@@ -8,6 +8,7 @@ use waiters_runtime::job::JOB_PHASES;
 use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
 use super::board::JobBoard;
+use super::stuck::{StuckJob, StuckWatch};
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::CliError;
@@ -67,7 +68,13 @@ impl Plan {
             }),
             _ => None,
         };
+        let stuck = StuckWatch {
+            client: batch.client.clone(),
+            after: args.stuck_after,
+            fail: args.fail_if_stuck,
+        };
         let waits = JobWaits {
+            stuck,
             waiters: model.into_waiters(batch.client)?,
             options,
             endpoint: batch.endpoint,
@@ -132,6 +139,8 @@ pub(super) struct Events {
 pub(super) struct JobWaits {
     waiters: BatchWaiters,
     options: JobWaitOptions,
+    /// `--stuck-after` and `--fail-if-stuck`.
+    stuck: StuckWatch,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
     /// A progress line per attempt (else the summary says how things go).
@@ -152,12 +161,18 @@ impl JobWaits {
             }
         };
         // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self
-            .waiters
-            .wait_for_job_with(id, &self.options, observer)
-            .await;
-        let seen = board.seen(id);
-        let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+        let wait = self.waiters.wait_for_job_with(id, &self.options, observer);
+        let stuck = StuckJob::default();
+        let mut report = tokio::select! {
+            result = wait => {
+                let seen = board.seen(id);
+                JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint)
+            }
+            diagnosis = self.stuck.watch(id, board, progress, &stuck) => {
+                JobReport::stuck(id, board.seen(id), &diagnosis.summary())
+            }
+        };
+        report.diagnosis = stuck.diagnosis.take().map(|d| d.to_json());
         board.finish(id, report);
     }
 }
