@@ -21,6 +21,11 @@
 //! and GetJobQueueSnapshot. The last two are optional: when they fail, the diagnosis
 //! says what it could not check instead of failing.
 
+// The user guide's examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/diagnose.md")]
+struct DiagnoseGuide;
+
 mod analyze;
 mod cause;
 mod fit;
