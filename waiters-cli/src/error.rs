@@ -23,6 +23,8 @@ pub(crate) enum Exit {
     Incomplete = 3,
     /// A service or transport error ended the wait.
     Error = 4,
+    /// A job is stuck in RUNNABLE and will not start until something changes.
+    Stuck = 5,
     /// Stopped by SIGINT (128 + 2).
     Interrupted = 130,
     /// Stopped by SIGTERM (128 + 15).
