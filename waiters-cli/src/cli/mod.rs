@@ -315,6 +315,11 @@ pub(crate) struct WaitForJobArgs {
         requires = "events_queue"
     )]
     pub(crate) reconcile_every: Option<Duration>,
+    /// On SIGINT or SIGTERM, terminate every job not finished (TerminateJob, reason
+    /// "terminated by waiters on SIGINT"; needs batch:TerminateJob). A second signal
+    /// stops the calls at once.
+    #[arg(long)]
+    pub(crate) terminate_on_interrupt: bool,
     /// How to report the result.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,

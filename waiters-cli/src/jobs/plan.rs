@@ -2,6 +2,7 @@
 //! the model's waiters and options, the shared poller and the event source.
 
 use futures_util::future::join_all;
+use waiters_runtime::aws_sdk_batch::Client;
 use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::job::JOB_PHASES;
@@ -26,6 +27,8 @@ pub(super) struct Plan {
     pub(super) poller: Option<JobPoller>,
     /// The event source of `--events-queue`.
     pub(super) events: Option<Events>,
+    /// The client for `--terminate-on-interrupt`.
+    pub(super) terminate_with: Option<Client>,
 }
 
 impl Plan {
@@ -67,6 +70,7 @@ impl Plan {
             }),
             _ => None,
         };
+        let terminate_with = args.terminate_on_interrupt.then(|| batch.client.clone());
         let waits = JobWaits {
             waiters: model.into_waiters(batch.client)?,
             options,
@@ -78,6 +82,7 @@ impl Plan {
             waits,
             poller,
             events,
+            terminate_with,
         })
     }
 }
