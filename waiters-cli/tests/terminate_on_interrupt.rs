@@ -4,6 +4,10 @@
 //!
 //! The tests wait for a line of the process (or a request at the endpoint) before each
 //! signal, never for a time.
+//!
+//! With the `moto` feature, the same against moto (`MOTO_ENDPOINT`), whose job waits on a
+//! dependency that never finishes until it is terminated: `.ci/run` runs
+//! `cargo test -p waiters-cli --features moto --test terminate_on_interrupt`.
 
 mod common;
 
@@ -32,7 +36,8 @@ struct Running {
 }
 
 impl Running {
-    fn start(local: &Local, args: &[&str]) -> Self {
+    /// `waiters wait-for-job --terminate-on-interrupt --delay 0 ARGS` against `endpoint`.
+    fn start(endpoint: &str, args: &[&str]) -> Self {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin!("waiters"))
             .env_clear()
             .env("AWS_ACCESS_KEY_ID", waiters_local::TEST_ACCESS_KEY_ID)
@@ -48,12 +53,7 @@ impl Running {
             )
             .args(["wait-for-job", "--terminate-on-interrupt", "--delay", "0"])
             .args(args)
-            .args([
-                "--endpoint-url",
-                &local.server.endpoint_url(),
-                "--region",
-                "us-east-1",
-            ])
+            .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -151,7 +151,7 @@ fn sigint_terminates_the_unfinished_jobs_only() {
     let finished = local.submit(&[]);
     local.advance_phases(FINISHED);
     let unfinished = local.submit(&[]);
-    let mut running = Running::start(&local, &[&finished, &unfinished]);
+    let mut running = Running::start(&local.server.endpoint_url(), &[&finished, &unfinished]);
     // The unfinished job is past JobExists: the finished one's wait is over.
     running.wait_for_line(&format!("[{unfinished}] JobRunning attempt 1"));
     running.signal("INT");
@@ -191,7 +191,10 @@ fn sigint_terminates_the_unfinished_jobs_only() {
 fn sigterm_terminates_every_unfinished_job_and_json_lists_them() {
     let local = Local::start();
     let jobs = [local.submit(&[]), local.submit(&[])];
-    let running = Running::start(&local, &[&jobs[0], &jobs[1], "--output", "json"]);
+    let running = Running::start(
+        &local.server.endpoint_url(),
+        &[&jobs[0], &jobs[1], "--output", "json"],
+    );
     // The handlers are in before the first call.
     wait_until("a DescribeJobs call", || local.describe_jobs_requests() > 0);
     running.signal("TERM");
@@ -234,7 +237,7 @@ fn a_failed_terminate_call_is_reported() {
                 .only_for(Operation::TerminateJob),
         )
         .expect("a valid rule");
-    let mut running = Running::start(&local, &[&job]);
+    let mut running = Running::start(&local.server.endpoint_url(), &[&job]);
     running.wait_for_line(&format!("[{job}] JobRunning attempt 1"));
     running.signal("INT");
     let (code, stdout, stderr) = running.finish();
@@ -261,7 +264,7 @@ fn a_second_sigint_stops_the_terminations_at_once() {
                 .only_for(Operation::TerminateJob),
         )
         .expect("a valid rule");
-    let mut running = Running::start(&local, &[&job]);
+    let mut running = Running::start(&local.server.endpoint_url(), &[&job]);
     running.wait_for_line(&format!("[{job}] JobRunning attempt 1"));
     running.signal("INT");
     running.wait_for_line("terminating 1 unfinished job");
@@ -282,4 +285,178 @@ fn a_second_sigint_stops_the_terminations_at_once() {
             == &format!("waiters: terminating stopped by SIGINT; these jobs may still run: {job}")),
         "{stderr:#?}"
     );
+}
+
+#[cfg(feature = "moto")]
+mod moto {
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use waiters_runtime::aws_sdk_batch::Client;
+    use waiters_runtime::aws_sdk_batch::types::{
+        CeState, CeType, ComputeEnvironmentOrder, ContainerProperties, JobDefinitionType,
+        JobDependency, JqState, ResourceRequirement, ResourceType,
+    };
+
+    use super::*;
+
+    fn endpoint() -> String {
+        std::env::var("MOTO_ENDPOINT")
+            .expect("MOTO_ENDPOINT must name a running moto server, e.g. http://127.0.0.1:5000")
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    async fn config() -> SdkConfig {
+        let credentials =
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(credentials)
+            .endpoint_url(endpoint())
+            .load()
+            .await
+    }
+
+    /// moto's switch between its Docker backend (jobs run in threads that wait on their
+    /// dependencies) and instant jobs.
+    async fn use_docker(on: bool) {
+        let body = format!(r#"{{"batch": {{"use_docker": {on}}}}}"#);
+        let status = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/moto-api/config', data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'}), timeout=10)",
+                &endpoint(),
+                &body,
+            ])
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "moto config");
+    }
+
+    /// A queue and job definition on moto; returns their ARNs.
+    async fn batch_resources(config: &SdkConfig, client: &Client, name: &str) -> (String, String) {
+        let role = aws_sdk_iam::Client::new(config)
+            .create_role()
+            .role_name(format!("{name}-batch-service"))
+            .assume_role_policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .expect("CreateRole");
+        let role_arn = role.role().map(|r| r.arn().to_owned()).expect("role ARN");
+        let environment = client
+            .create_compute_environment()
+            .compute_environment_name(format!("{name}-ce"))
+            .r#type(CeType::Unmanaged)
+            .state(CeState::Enabled)
+            .service_role(role_arn)
+            .send()
+            .await
+            .expect("CreateComputeEnvironment");
+        let queue = client
+            .create_job_queue()
+            .job_queue_name(format!("{name}-queue"))
+            .state(JqState::Enabled)
+            .priority(1)
+            .compute_environment_order(
+                ComputeEnvironmentOrder::builder()
+                    .order(1)
+                    .compute_environment(environment.compute_environment_arn().expect("CE ARN"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("CreateJobQueue");
+        let requirement = |kind, value: &str| {
+            ResourceRequirement::builder()
+                .r#type(kind)
+                .value(value)
+                .build()
+        };
+        let definition = client
+            .register_job_definition()
+            .job_definition_name(format!("{name}-definition"))
+            .r#type(JobDefinitionType::Container)
+            .container_properties(
+                ContainerProperties::builder()
+                    .image("busybox")
+                    .command("true")
+                    .resource_requirements(requirement(ResourceType::Vcpu, "1"))
+                    .resource_requirements(requirement(ResourceType::Memory, "128"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("RegisterJobDefinition");
+        (
+            queue.job_queue_arn().expect("queue ARN").to_owned(),
+            definition
+                .job_definition_arn()
+                .expect("definition ARN")
+                .to_owned(),
+        )
+    }
+
+    #[test]
+    fn sigterm_terminates_a_moto_job_which_ends_failed_with_the_reason() {
+        let runtime = runtime();
+        let config = runtime.block_on(config());
+        let client = Client::new(&config);
+        runtime.block_on(use_docker(true));
+        let name = format!("waiters-terminate-{}", std::process::id());
+        let (queue, definition) = runtime.block_on(batch_resources(&config, &client, &name));
+        // A dependency that never finishes keeps the job waiting until it is terminated.
+        let submitted = runtime
+            .block_on(
+                client
+                    .submit_job()
+                    .job_name("waiters-terminate")
+                    .job_queue(queue)
+                    .job_definition(definition)
+                    .depends_on(
+                        JobDependency::builder()
+                            .job_id("waiters-no-such-job")
+                            .build(),
+                    )
+                    .send(),
+            )
+            .expect("SubmitJob");
+        let job = submitted.job_id().expect("jobId").to_owned();
+
+        let mut running = Running::start(&endpoint(), &[&job]);
+        running.wait_for_line(&format!("[{job}] JobRunning attempt 1"));
+        running.signal("TERM");
+        let (code, stdout, stderr) = running.finish();
+        assert_eq!(code, Some(143), "stdout: {stdout}\nstderr: {stderr:#?}");
+        assert!(
+            stdout
+                .trim_end()
+                .ends_with("; terminated (TerminateJob: terminated by waiters on SIGTERM)"),
+            "{stdout}"
+        );
+        // moto ends the job when its dependency loop next looks (once a second).
+        let deadline = Instant::now() + PATIENCE;
+        let detail = loop {
+            let output = runtime
+                .block_on(client.describe_jobs().jobs(&job).send())
+                .expect("DescribeJobs");
+            let detail = output.jobs()[0].clone();
+            if detail.status() == Some(&JobStatus::Failed) || Instant::now() > deadline {
+                break detail;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        runtime.block_on(use_docker(false));
+        assert_eq!(detail.status(), Some(&JobStatus::Failed), "{detail:?}");
+        assert_eq!(
+            detail.status_reason(),
+            Some("terminated by waiters on SIGTERM")
+        );
+        println!("moto: job {job} FAILED: terminated by waiters on SIGTERM");
+    }
 }
