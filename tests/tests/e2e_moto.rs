@@ -366,6 +366,9 @@ async fn moto_airflow_batch_model_at_run_time() {
 #[path = "e2e_moto/event_waits.rs"]
 mod event_waits;
 
+#[path = "e2e_moto/diagnose.rs"]
+mod diagnose;
+
 mod events {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};

@@ -62,6 +62,7 @@ extern crate self as waiters_runtime;
 #[doc(hidden)]
 #[path = "codegen_support.rs"]
 pub mod __private;
+pub mod array;
 pub mod batch;
 mod call;
 pub mod config;
@@ -77,6 +78,7 @@ pub mod operation;
 pub mod poller;
 pub mod response;
 mod sdk;
+pub mod terminate;
 pub mod typed;
 
 // The entry points; everything else is reached through its module.
