@@ -294,7 +294,8 @@ async fn moto_airflow_batch_model_typed() {
     assert_eq!(job.status().map(|s| s.as_str()), Some("SUCCEEDED"));
     println!(
         "moto typed: compute environment VALID after {} calls, job SUCCEEDED after {}",
-        ready.attempts, done.attempts
+        ready.attempts(),
+        done.attempts()
     );
 }
 
@@ -364,6 +365,10 @@ async fn moto_airflow_batch_model_at_run_time() {
 
 #[path = "e2e_moto/event_waits.rs"]
 mod event_waits;
+
+// Array jobs: moto never marks a parent with a failed child FAILED.
+#[path = "e2e_moto/arrays.rs"]
+mod arrays;
 
 mod events {
     use std::collections::BTreeSet;
