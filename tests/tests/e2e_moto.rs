@@ -370,6 +370,9 @@ mod event_waits;
 #[path = "e2e_moto/arrays.rs"]
 mod arrays;
 
+#[path = "e2e_moto/diagnose.rs"]
+mod diagnose;
+
 mod events {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};

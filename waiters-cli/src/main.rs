@@ -6,6 +6,8 @@
 mod array_report;
 mod aws;
 mod cli;
+mod credentials;
+mod diagnose_command;
 mod error;
 mod escape;
 mod events_command;
@@ -64,6 +66,7 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::WaitForJob(args) => jobs::run(args).await,
         Command::Local(args) => local::run(args).await,
         Command::Events(args) => events_command::run(args).await,
+        Command::Diagnose(args) => diagnose_command::run(args).await,
     }
 }
 

@@ -211,6 +211,7 @@ mod profile;
 mod publisher;
 mod resources;
 mod server;
+mod signers;
 mod wire;
 
 pub use counters::{Counters, OperationCounters};

@@ -9,6 +9,7 @@
 mod array;
 mod board;
 mod plan;
+mod stuck;
 mod watch;
 
 use std::cell::Cell;

@@ -10,6 +10,7 @@ use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
 use super::array::{self, ArrayWatch};
 use super::board::JobBoard;
+use super::stuck::{StuckJob, StuckWatch};
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::CliError;
@@ -69,7 +70,13 @@ impl Plan {
             }),
             _ => None,
         };
+        let stuck = StuckWatch {
+            client: batch.client.clone(),
+            after: args.stuck_after,
+            fail: args.fail_if_stuck,
+        };
         let waits = JobWaits {
+            stuck,
             waiters: model.into_waiters(batch.client)?,
             options,
             endpoint: batch.endpoint,
@@ -135,6 +142,8 @@ pub(super) struct Events {
 pub(super) struct JobWaits {
     waiters: BatchWaiters,
     options: JobWaitOptions,
+    /// `--stuck-after` and `--fail-if-stuck`.
+    stuck: StuckWatch,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
     /// A progress line per attempt (else the summary says how things go).
@@ -165,12 +174,24 @@ impl JobWaits {
         // The library bounds the whole wait, initial delay included, by `max_wait`; on an
         // array parent it also ends when every child has ended (moto never ends a parent
         // with a failed child).
-        let result = wait_for_array(&self.waiters, id, &self.options, observer).await;
-        let seen = board.seen(id);
-        let mut report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
-        if let Some(job) = array::final_job(&result, id) {
-            report.family = array::family_report(self.waiters.client(), job, children).await;
-        }
+        let wait = wait_for_array(&self.waiters, id, &self.options, observer);
+        let stuck = StuckJob::default();
+        let mut report = tokio::select! {
+            result = wait => {
+                let seen = board.seen(id);
+                let mut report =
+                    JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+                if let Some(job) = array::final_job(&result, id) {
+                    report.family =
+                        array::family_report(self.waiters.client(), job, children).await;
+                }
+                report
+            }
+            diagnosis = self.stuck.watch(id, board, progress, &stuck) => {
+                JobReport::stuck(id, board.seen(id), &diagnosis.summary())
+            }
+        };
+        report.diagnosis = stuck.diagnosis.take().map(|d| d.to_json());
         board.finish(id, report);
     }
 }

@@ -8,11 +8,13 @@ use tracing::debug;
 
 mod families;
 mod resources;
+mod snapshot;
 
 use crate::app::App;
 use crate::ids::job_definition_name;
 use crate::jobs::{JobStatus, ListScope, NewJob, StopEffect};
 use crate::operation::Operation;
+use crate::resources::{Hold, Requested};
 use crate::wire::{ApiError, parse, required};
 
 /// DescribeJobs takes at most this many ids.
@@ -33,6 +35,7 @@ pub(crate) fn handle(app: &App, operation: Operation, body: &[u8]) -> Result<Val
         Operation::TerminateJob => stop_job(app, parse(body)?, StopRequest::Terminate),
         Operation::CancelJob => stop_job(app, parse(body)?, StopRequest::Cancel),
         Operation::ListJobs => list_jobs(app, parse(body)?),
+        Operation::GetJobQueueSnapshot => snapshot::get_job_queue_snapshot(app, parse(body)?),
         _ => resources::handle(app, operation, body),
     }
 }
@@ -107,6 +110,15 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
     let nodes = families::multi_node(app, &definition, request.node_overrides.as_ref())?;
     let fanout = families::fanout(array_size, nodes, &member_keys, &profile)?;
     let overrides = request.container_overrides.unwrap_or_default();
+    let now = app.clock.now();
+    let requested = Requested::from_requirements(
+        overrides
+            .resource_requirements
+            .as_deref()
+            .unwrap_or_default(),
+    );
+    let hold = app.resources().hold(&queue, &definition, requested, now);
+    let profile = Hold::apply(hold, profile);
     let spec = NewJob {
         name,
         queue,
@@ -124,7 +136,6 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
         resource_requirements: overrides.resource_requirements.unwrap_or_default(),
         profile,
     };
-    let now = app.clock.now();
     let mut jobs = app.jobs();
     let plan = families::dependency_plan(&jobs, &spec.depends_on, array_size)?;
     let index = jobs.submit_planned(spec, now, plan, fanout);

@@ -72,9 +72,14 @@ impl Job {
             JobStatus::Finished(_) => true,
         };
         let finished = matches!(status, JobStatus::Finished(_));
+        let status_reason = match status {
+            JobStatus::Finished(_) => Some(profile.status_reason().to_owned()),
+            JobStatus::Phase(JobPhase::Runnable) => profile.runnable_reason().map(str::to_owned),
+            JobStatus::Phase(_) => None,
+        };
         JobView {
             status,
-            status_reason: finished.then(|| profile.status_reason().to_owned()),
+            status_reason,
             created_at,
             started_at: reached(JobPhase::Running).then(|| self.at_offset(clock, running_from)),
             stopped_at: finished.then(|| self.at_offset(clock, profile.total_duration())),

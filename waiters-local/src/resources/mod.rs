@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 
 use crate::ids::ArnContext;
 
+mod stuck;
+
+pub(crate) use stuck::{Hold, Requested};
+
 /// How a compute environment or job queue settles, from its `local:` tags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Settle {
@@ -23,8 +27,14 @@ pub(crate) struct Settle {
     pub(crate) invalid: Option<String>,
 }
 
-/// The tag keys that choose a resource's lifecycle; any other `local:` tag is refused.
-pub(crate) const TAG_KEYS: [&str; 3] = ["local:outcome", "local:readyMillis", "local:statusReason"];
+/// The tag keys that choose a resource's lifecycle (and, for a compute environment,
+/// whether EC2 has capacity for it: [`stuck`]); any other `local:` tag is refused.
+pub(crate) const TAG_KEYS: [&str; 4] = [
+    "local:outcome",
+    "local:readyMillis",
+    "local:statusReason",
+    stuck::CAPACITY_TAG,
+];
 
 /// The `statusReason` of a resource made `INVALID` without `local:statusReason`.
 pub(crate) const DEFAULT_INVALID_REASON: &str =
@@ -59,6 +69,7 @@ impl Settle {
                     settle.after = Duration::from_millis(millis);
                 }
                 "local:statusReason" => reason = Some(value.clone()),
+                stuck::CAPACITY_TAG => stuck::check_capacity_tag(value)?,
                 other => {
                     return Err(format!(
                         "Unknown tag {other}: waiters-local reads {}",
