@@ -42,6 +42,13 @@ pages! {
     cli = "../../docs/cli.md",
     cli_operations = "../../docs/cli-operations.md",
     development = "../../docs/development.md",
+    // The crates' own READMEs (crates.io).
+    runtime_readme = "../../waiters-runtime/README.md",
+    model_readme = "../../waiters-model/README.md",
+    codegen_readme = "../../waiters-codegen/README.md",
+    macros_readme = "../../waiters-macros/README.md",
+    local_readme = "../../waiters-local/README.md",
+    cli_readme = "../../waiters-cli/README.md",
 }
 
 /// What an example returns: its own errors fail the doctest with their message.
