@@ -40,6 +40,7 @@ pages! {
     reliability = "../../docs/reliability.md",
     arrays = "../../docs/arrays.md",
     cli = "../../docs/cli.md",
+    cli_operations = "../../docs/cli-operations.md",
     development = "../../docs/development.md",
     // The crates' own READMEs (crates.io).
     runtime_readme = "../../waiters-runtime/README.md",
