@@ -5,6 +5,7 @@
 
 mod aws;
 mod cli;
+mod credentials;
 mod diagnose_command;
 mod error;
 mod escape;

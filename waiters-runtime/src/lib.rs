@@ -34,6 +34,7 @@ pub mod events;
 mod input;
 pub mod job;
 mod job_event;
+pub mod logs;
 pub mod operation;
 pub mod poller;
 pub mod response;

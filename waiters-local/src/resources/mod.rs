@@ -215,6 +215,13 @@ pub(crate) struct JobDefinition {
 }
 
 impl JobDefinition {
+    /// The `nodeProperties` of a `multinode` definition (what makes a job multi-node).
+    pub(crate) fn node_properties(&self) -> Option<&Value> {
+        (self.document.get("type")?.as_str()? == "multinode")
+            .then(|| self.document.get("nodeProperties"))
+            .flatten()
+    }
+
     /// A `JobDefinition` document.
     pub(crate) fn detail(&self) -> Value {
         let mut detail = self.document.clone();
@@ -420,6 +427,21 @@ impl ResourceStore {
 
     pub(crate) fn job_definitions(&self) -> &[JobDefinition] {
         &self.job_definitions
+    }
+
+    /// The definition `SubmitJob` names: an ARN, `name:revision`, or a name (its latest
+    /// revision).
+    pub(crate) fn job_definition(&self, reference: &str) -> Option<&JobDefinition> {
+        let exact = self
+            .job_definitions
+            .iter()
+            .find(|d| d.arn == reference || format!("{}:{}", d.name, d.revision) == reference);
+        exact.or_else(|| {
+            self.job_definitions
+                .iter()
+                .filter(|d| d.name == reference)
+                .max_by_key(|d| d.revision)
+        })
     }
 
     /// Registers the next revision of `name`.

@@ -9,8 +9,8 @@
 //! - JobComplete's typed acceptor against botocore's own matcher on the same outputs.
 //!
 //! ```sh
-//! cargo run --release --example poller_bench -- --jobs 1,100,1000,10000
-//! cargo run --example poller_bench -- --smoke   # small N, seconds; CI runs this
+//! cargo run --release -p waiters-benches --bin poller_bench -- --jobs 1,100,1000,10000
+//! cargo run -p waiters-benches --bin poller_bench -- --smoke   # small N, seconds; CI runs this
 //! ```
 //!
 //! Results go to stdout as Markdown tables (BENCHMARKS.md has them, with the method);
