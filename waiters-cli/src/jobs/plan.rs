@@ -2,12 +2,16 @@
 //! the model's waiters and options, the shared poller and the event source.
 
 use futures_util::future::join_all;
+use waiters_runtime::array::wait_for_array;
+use waiters_runtime::aws_sdk_batch::Client;
 use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::job::JOB_PHASES;
 use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
+use super::array::{self, ArrayWatch};
 use super::board::JobBoard;
+use super::stuck::{StuckJob, StuckWatch};
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::CliError;
@@ -26,6 +30,8 @@ pub(super) struct Plan {
     pub(super) poller: Option<JobPoller>,
     /// The event source of `--events-queue`.
     pub(super) events: Option<Events>,
+    /// The client for `--terminate-on-interrupt`.
+    pub(super) terminate_with: Option<Client>,
 }
 
 impl Plan {
@@ -67,17 +73,26 @@ impl Plan {
             }),
             _ => None,
         };
+        let stuck = StuckWatch {
+            client: batch.client.clone(),
+            after: args.stuck_after,
+            fail: args.fail_if_stuck,
+        };
+        let terminate_with = args.terminate_on_interrupt.then(|| batch.client.clone());
         let waits = JobWaits {
+            stuck,
             waiters: model.into_waiters(batch.client)?,
             options,
             endpoint: batch.endpoint,
             per_attempt: true,
+            children: args.children,
         };
         Ok(Self {
             ids,
             waits,
             poller,
             events,
+            terminate_with,
         })
     }
 }
@@ -132,10 +147,14 @@ pub(super) struct Events {
 pub(super) struct JobWaits {
     waiters: BatchWaiters,
     options: JobWaitOptions,
+    /// `--stuck-after` and `--fail-if-stuck`.
+    stuck: StuckWatch,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
     /// A progress line per attempt (else the summary says how things go).
     pub(super) per_attempt: bool,
+    /// `--children`: array parents' children are waited on too.
+    children: bool,
 }
 
 impl JobWaits {
@@ -145,19 +164,39 @@ impl JobWaits {
 
     async fn one(&self, id: &str, board: &JobBoard, progress: &Progress) {
         let ids = [id.to_owned()];
+        let array_watch = ArrayWatch::new();
         let observer = |attempt: &BatchAttempt<'_>| {
             board.attempt(id, attempt);
-            if self.per_attempt {
+            // An array parent's progress replaces its per-attempt lines.
+            if !array_watch.attempt(id, attempt, progress) && self.per_attempt {
                 progress.attempt(Some(id), attempt, &ids);
             }
         };
-        // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self
-            .waiters
-            .wait_for_job_with(id, &self.options, observer)
-            .await;
-        let seen = board.seen(id);
-        let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+        let children = match self.children {
+            true => array::wait_children(&self.waiters, id, &self.options, progress).await,
+            false => None,
+        };
+        // The library bounds the whole wait, initial delay included, by `max_wait`; on an
+        // array parent it also ends when every child has ended (moto never ends a parent
+        // with a failed child).
+        let wait = wait_for_array(&self.waiters, id, &self.options, observer);
+        let stuck = StuckJob::default();
+        let mut report = tokio::select! {
+            result = wait => {
+                let seen = board.seen(id);
+                let mut report =
+                    JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+                if let Some(job) = array::final_job(&result, id) {
+                    report.family =
+                        array::family_report(self.waiters.client(), job, children).await;
+                }
+                report
+            }
+            diagnosis = self.stuck.watch(id, board, progress, &stuck) => {
+                JobReport::stuck(id, board.seen(id), &diagnosis.summary())
+            }
+        };
+        report.diagnosis = stuck.diagnosis.take().map(|d| d.to_json());
         board.finish(id, report);
     }
 }
