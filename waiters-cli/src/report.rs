@@ -419,6 +419,18 @@ impl JobReport {
         }
     }
 
+    pub(crate) fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// Adds `note` to the reason (`REASON; NOTE`): what was done about an interrupted job.
+    pub(crate) fn add_to_reason(&mut self, note: &str) {
+        self.reason = Some(match self.reason.take() {
+            Some(reason) => format!("{reason}; {note}"),
+            None => note.to_owned(),
+        });
+    }
+
     /// A job whose wait ended without a result (a tracker that failed to report it).
     pub(crate) fn without_result(job_id: &str, seen: Seen) -> Self {
         Self {

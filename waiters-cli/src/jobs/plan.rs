@@ -3,6 +3,7 @@
 
 use futures_util::future::join_all;
 use waiters_runtime::array::wait_for_array;
+use waiters_runtime::aws_sdk_batch::Client;
 use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::job::JOB_PHASES;
@@ -29,6 +30,8 @@ pub(super) struct Plan {
     pub(super) poller: Option<JobPoller>,
     /// The event source of `--events-queue`.
     pub(super) events: Option<Events>,
+    /// The client for `--terminate-on-interrupt`.
+    pub(super) terminate_with: Option<Client>,
 }
 
 impl Plan {
@@ -75,6 +78,7 @@ impl Plan {
             after: args.stuck_after,
             fail: args.fail_if_stuck,
         };
+        let terminate_with = args.terminate_on_interrupt.then(|| batch.client.clone());
         let waits = JobWaits {
             stuck,
             waiters: model.into_waiters(batch.client)?,
@@ -88,6 +92,7 @@ impl Plan {
             waits,
             poller,
             events,
+            terminate_with,
         })
     }
 }
