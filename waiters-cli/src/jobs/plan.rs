@@ -72,6 +72,7 @@ impl Plan {
             client: batch.client.clone(),
             after: args.stuck_after,
             fail: args.fail_if_stuck,
+            blocked: events.as_ref().map(|e| e.task.queue_blocked()),
         };
         let waits = JobWaits {
             stuck,
