@@ -12,8 +12,11 @@ use aws_sdk_batch::types::{
     JobDetail, JobStatus, JobSummary, NodeOverrides, NodeProperties, NodeRangeProperty,
 };
 use waiters_local::{JobProfile, LocalBatch};
+use waiters_runtime::array::{
+    ArrayProgress, ProgressObserver, failed_children, wait_for_array, wait_for_children,
+};
 use waiters_runtime::config::{DelayStrategy, RandomSource};
-use waiters_runtime::{BatchWaiters, JobWaitError, JobWaitOptions};
+use waiters_runtime::{BatchWaiters, JobPoller, JobWaitError, JobWaitOptions};
 
 async fn start() -> (LocalBatch, Client) {
     let server = LocalBatch::builder()
@@ -455,4 +458,115 @@ async fn a_multi_node_job_ends_as_its_main_node() {
         err.status_reason(),
         Some(waiters_local::DEFAULT_STATUS_REASON)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_array_reports_progress_changes_and_the_failed_children() {
+    let (_server, client) = start().await;
+    // 1,000 children in 10 s; children 10, 500 to 501 fail at 5 s with exit code 2.
+    let params = [
+        ("local:failIndexes", "10,500-501"),
+        ("local:failAfterMillis", "5000"),
+        ("local:failExitCode", "2"),
+    ];
+    let parent = submit(&client, Some(1000), &params, vec![]).await.unwrap();
+    let seen = std::cell::RefCell::new(Vec::new());
+    let observer = ProgressObserver::new(parent.as_str(), |p: &ArrayProgress| {
+        seen.borrow_mut().push(p.to_string())
+    });
+    let waiters = BatchWaiters::new(client.clone());
+    let err = wait_for_array(&waiters, &parent, &exact_options(), observer)
+        .await
+        .unwrap_err();
+    let JobWaitError::JobFailed { job, .. } = &err else {
+        panic!("{err}")
+    };
+    let progress = ArrayProgress::from_job(job).unwrap();
+    assert_eq!(
+        (progress.size(), progress.failed(), progress.succeeded()),
+        (1000, 3, 997)
+    );
+    let seen = seen.into_inner();
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("0/1000 succeeded, 0 failed, 0 running, 1000 waiting")
+    );
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("997/1000 succeeded, 3 failed, 0 running")
+    );
+    // Polled every 5 s (JobRunning): at 5 s the others are STARTING.
+    assert!(
+        seen.contains(&"0/1000 succeeded, 3 failed, 0 running, 997 waiting".to_owned()),
+        "{seen:?}"
+    );
+    let mut deduped = seen.clone();
+    deduped.dedup();
+    assert_eq!(deduped, seen, "a line per change only");
+
+    let failed = failed_children(&client, &parent).await.unwrap();
+    assert_eq!(failed.list_calls, 1);
+    let indexes: Vec<_> = failed.children.iter().map(|c| c.index).collect();
+    assert_eq!(indexes, [Some(10), Some(500), Some(501)]);
+    assert!(failed.children.iter().all(|c| c.exit_code == Some(2)
+        && c.status_reason.as_deref() == Some(waiters_local::DEFAULT_STATUS_REASON)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_children_of_10000_take_one_list_call_per_1000() {
+    let (server, client) = start().await;
+    let parent = submit(
+        &client,
+        Some(10_000),
+        &[("local:failIndexes", "0-2499")],
+        vec![],
+    )
+    .await
+    .unwrap();
+    server.advance_clock(SEC * 10);
+    let failed = failed_children(&client, &parent).await.unwrap();
+    assert_eq!(failed.children.len(), 2500);
+    assert_eq!(failed.list_calls, 3);
+    assert_eq!(server.counters().list_jobs.requests, 3);
+    assert_eq!(failed.children[2499].job_id, format!("{parent}:2499"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_children_goes_through_one_poller_100_children_a_call() {
+    let (server, client) = start().await;
+    let parent = submit(
+        &client,
+        Some(250),
+        &[
+            ("local:failIndexes", "7,200"),
+            ("local:failAfterMillis", "4000"),
+        ],
+        vec![],
+    )
+    .await
+    .unwrap();
+    let poller = JobPoller::new(&client);
+    let options = JobWaitOptions {
+        poller: Some(poller.clone()),
+        ..exact_options()
+    };
+    let waiters = BatchWaiters::new(client);
+    let mut reported = 0;
+    let outcomes = wait_for_children(&waiters, &parent, 250, &options, |_| reported += 1).await;
+    assert_eq!((outcomes.len(), reported), (250, 250));
+    let mut failed: Vec<u32> = outcomes
+        .iter()
+        .filter(|o| matches!(o.result, Err(JobWaitError::JobFailed { .. })))
+        .map(|o| o.index)
+        .collect();
+    failed.sort_unstable();
+    assert_eq!(failed, [7, 200]);
+    assert!(outcomes.iter().filter(|o| o.result.is_ok()).count() == 248);
+    let stats = poller.stats();
+    assert!(stats.max_ids_in_a_call <= 100, "{stats:?}");
+    assert!(
+        stats.calls <= stats.rounds * 3,
+        "at most 3 calls a round: {stats:?}"
+    );
+    assert_eq!(server.counters().describe_jobs.requests, stats.calls);
 }

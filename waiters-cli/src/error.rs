@@ -73,6 +73,13 @@ pub(crate) enum CliError {
     /// The local endpoint could not start.
     #[error("cannot start the local Batch endpoint: {0}")]
     Local(#[from] waiters_local::LocalBatchError),
+    /// Output (a man page, a completion script) could not be written.
+    #[error("cannot write to {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     /// The process cannot wait for a signal.
     #[error("cannot handle Ctrl-C and SIGTERM: {0}")]
     Signal(#[source] io::Error),
@@ -87,7 +94,7 @@ impl CliError {
             | Self::UnknownWaiter(_)
             | Self::NoRegion
             | Self::SsoLogin { .. } => Exit::Usage,
-            Self::Local(_) | Self::Signal(_) => Exit::Error,
+            Self::Local(_) | Self::Signal(_) | Self::Write { .. } => Exit::Error,
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! See `waiters --help` for the contract: subcommands, output formats and exit codes.
 
+mod array_report;
 mod aws;
 mod cli;
 mod credentials;
@@ -17,6 +18,7 @@ mod models;
 mod operation_input;
 mod progress;
 mod report;
+mod shell;
 mod signals;
 mod summary;
 mod wait;
@@ -66,6 +68,8 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::Local(args) => local::run(args).await,
         Command::Events(args) => events_command::run(args).await,
         Command::Diagnose(args) => diagnose_command::run(args).await,
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     }
 }
 

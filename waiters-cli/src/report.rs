@@ -11,6 +11,7 @@ use waiters_runtime::poller::PollerStats;
 use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::{JobWaitError, WaitError, Waited};
 
+use crate::array_report::FamilyReport;
 use crate::cli::OutputFormat;
 use crate::error::{Exit, stdout_line, stdout_text};
 use crate::signals::{Ended, Signal};
@@ -275,6 +276,8 @@ pub(crate) struct JobReport {
     /// Calls made, over every phase.
     attempts: u32,
     reason: Option<String>,
+    /// An array parent's progress and failed children, or a multi-node job's nodes.
+    pub(crate) family: FamilyReport,
     /// Why the job sat in RUNNABLE, when it was diagnosed (`--stuck-after`).
     pub(crate) diagnosis: Option<Value>,
 }
@@ -327,6 +330,7 @@ impl JobReport {
             waiter,
             attempts,
             reason: None,
+            family: FamilyReport::default(),
             diagnosis: None,
         };
         let error = match result {
@@ -393,6 +397,7 @@ impl JobReport {
             waiter: seen.waiter,
             attempts: seen.attempts,
             reason: Some(reason),
+            family: FamilyReport::default(),
             diagnosis: None,
         }
     }
@@ -409,8 +414,21 @@ impl JobReport {
             exit_code: seen.exit_code,
             waiter: seen.waiter,
             attempts: seen.attempts,
+            family: FamilyReport::default(),
             diagnosis: None,
         }
+    }
+
+    pub(crate) fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// Adds `note` to the reason (`REASON; NOTE`): what was done about an interrupted job.
+    pub(crate) fn add_to_reason(&mut self, note: &str) {
+        self.reason = Some(match self.reason.take() {
+            Some(reason) => format!("{reason}; {note}"),
+            None => note.to_owned(),
+        });
     }
 
     /// A job whose wait ended without a result (a tracker that failed to report it).
@@ -426,6 +444,7 @@ impl JobReport {
             exit_code: seen.exit_code,
             waiter: seen.waiter,
             attempts: seen.attempts,
+            family: FamilyReport::default(),
             diagnosis: None,
         }
     }
@@ -437,7 +456,7 @@ impl JobReport {
     }
 
     fn to_json(&self) -> Value {
-        let mut json = json!({
+        let mut job = json!({
             "job_id": self.job_id,
             "outcome": self.outcome.as_str(),
             "status": self.status,
@@ -447,10 +466,13 @@ impl JobReport {
             "attempts": self.attempts,
             "reason": self.reason,
         });
-        if let Some(diagnosis) = &self.diagnosis {
-            json["diagnosis"] = diagnosis.clone();
+        if let Value::Object(fields) = &mut job {
+            self.family.add_json(fields);
+            if let Some(diagnosis) = &self.diagnosis {
+                fields.insert("diagnosis".to_owned(), diagnosis.clone());
+            }
         }
-        json
+        job
     }
 
     fn text_line(&self) -> String {
@@ -494,6 +516,9 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
         OutputFormat::Text => {
             for report in reports {
                 stdout_text(&report.text_line());
+                for line in report.family.text_lines() {
+                    stdout_text(&format!("  {line}"));
+                }
             }
         }
     }
@@ -547,6 +572,7 @@ mod tests {
             waiter: None,
             attempts: 1,
             reason: None,
+            family: FamilyReport::default(),
             diagnosis: None,
         }
     }

@@ -15,6 +15,10 @@ pub(crate) use events::{EventsArgs, EventsCommand};
 pub(crate) use values::{parse_endpoint_url, parse_region};
 use values::{parse_positive_seconds, parse_rate, parse_seconds};
 
+/// `waiters --version`: the package version and, when built from git or from the packaged
+/// crate, the commit (see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("WAITERS_VERSION_SUFFIX"));
+
 /// DescribeJobs takes at most this many job ids in one call.
 pub(crate) const MAX_DESCRIBE_JOBS: usize = 100;
 
@@ -154,7 +158,7 @@ something changes; 2 usage error; 4 a call failed or the job does not exist.";
 #[derive(Debug, Parser)]
 #[command(
     name = "waiters",
-    version,
+    version = VERSION,
     propagate_version = true,
     subcommand_required = true,
     arg_required_else_help = true,
@@ -204,6 +208,40 @@ pub(crate) enum Command {
         after_help = "Exit codes: 0 done, 2 bad option or name, or no region, 4 a call to SQS or EventBridge failed."
     )]
     Events(EventsArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of waiters or of one of its commands, or write them all.
+    #[command(
+        after_help = "Examples:\n  waiters man | man -l -\n  waiters man wait-for-job | man -l -\n  waiters man --dir /usr/local/share/man/man1\n\nExit codes: 0 done, 2 no such command, 4 cannot write."
+    )]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash        waiters completions bash > ~/.local/share/bash-completion/completions/waiters
+  zsh         waiters completions zsh > \"${fpath[1]}/_waiters\"
+  fish        waiters completions fish > ~/.config/fish/completions/waiters.fish
+  powershell  waiters completions powershell >> $PROFILE
+
+Exit codes: 0 done, 2 unknown shell.";
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (for example wait-for-job); default: waiters.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub(crate) command: Option<String>,
+    /// Write every page (waiters.1, waiters-wait-for-job.1, ...) to this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -346,6 +384,10 @@ pub(crate) struct WaitForJobArgs {
         requires = "events_queue"
     )]
     pub(crate) reconcile_every: Option<Duration>,
+    /// For an array parent, also wait on every child (through the shared poller) and
+    /// report each.
+    #[arg(long, conflicts_with = "poll_per_job")]
+    pub(crate) children: bool,
     /// Seconds a job may stay RUNNABLE before it is diagnosed (once).
     #[arg(
         long,
@@ -359,6 +401,11 @@ pub(crate) struct WaitForJobArgs {
     /// changes, with the outcome `stuck` (exit 5).
     #[arg(long)]
     pub(crate) fail_if_stuck: bool,
+    /// On SIGINT or SIGTERM, terminate every job not finished (TerminateJob, reason
+    /// "terminated by waiters on SIGINT"; needs batch:TerminateJob). A second signal
+    /// stops the calls at once.
+    #[arg(long)]
+    pub(crate) terminate_on_interrupt: bool,
     /// How to report the result.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,

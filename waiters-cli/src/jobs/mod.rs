@@ -6,9 +6,11 @@
 //! any wait), the waits run beside a [`Watch`] until they end or a signal
 //! comes, and the report.
 
+mod array;
 mod board;
 mod plan;
 mod stuck;
+mod terminate;
 mod watch;
 
 use std::cell::Cell;
@@ -25,6 +27,7 @@ use crate::signals::{Ended, Signals};
 use crate::summary::summary_above;
 use board::JobBoard;
 use plan::Plan;
+use terminate::{Terminations, terminate_unfinished};
 use watch::Watch;
 
 pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
@@ -35,8 +38,11 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     let mut signals = Signals::install()?;
     let mut plan = Plan::new(args, &ids).await?;
     let progress = Progress::new(args.output);
-    let (reports, exit) = wait(&mut plan, &progress, &mut signals).await;
+    let (reports, exit, terminations) = wait(&mut plan, &progress, &mut signals).await;
     let mut extra = Map::new();
+    if let Some(terminations) = terminations {
+        extra.insert("terminations".to_owned(), terminations.json());
+    }
     if let Some(poller) = &plan.poller {
         extra.insert("poller".to_owned(), poller_json(&poller.stats()));
     }
@@ -48,13 +54,13 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     Ok(exit)
 }
 
-/// Runs the plan's waits until they end or a signal comes: every job's report, and the
-/// exit code.
+/// Runs the plan's waits until they end or a signal comes: every job's report, the exit
+/// code, and with `--terminate-on-interrupt` after a signal, the terminations.
 async fn wait(
     plan: &mut Plan,
     progress: &Progress,
     signals: &mut Signals,
-) -> (Vec<JobReport>, Exit) {
+) -> (Vec<JobReport>, Exit, Option<Terminations>) {
     let board = JobBoard::new(&plan.ids);
     let summarize = progress.enabled() && plan.ids.len() > summary_above();
     plan.waits.per_attempt = !summarize;
@@ -76,8 +82,21 @@ async fn wait(
         Ended::Finished(()) => {
             let reports = board.reports(None);
             let exit = overall(&reports).exit();
-            (reports, exit)
+            (reports, exit, None)
         }
-        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
+        Ended::Signalled(signal) => {
+            let terminations = match &plan.terminate_with {
+                Some(client) => {
+                    let unfinished = board.unfinished();
+                    Some(terminate_unfinished(client, unfinished, signal, signals, progress).await)
+                }
+                None => None,
+            };
+            let mut reports = board.reports(Some(signal));
+            if let Some(terminations) = &terminations {
+                terminations.annotate(&mut reports);
+            }
+            (reports, signal.exit(), terminations)
+        }
     }
 }
