@@ -6,7 +6,7 @@
 //!
 //! 1. the **queue** (a standard SQS queue; long polling of 20 s by default);
 //! 2. the **rule** on the default event bus, matching
-//!    `{"source": ["aws.batch"], "detail-type": ["Batch Job State Change"]}`, narrowed to
+//!    `{"source": ["aws.batch"], "detail-type": ["Batch Job State Change", "Batch Job Queue Blocked"]}`, narrowed to
 //!    some job queues with `"detail": {"jobQueue": [ARN, ...]}` when asked;
 //! 3. a statement in the **queue policy** that lets `events.amazonaws.com` call
 //!    `sqs:SendMessage` on the queue for this rule only (`aws:SourceArn`), and the

@@ -97,6 +97,22 @@ impl JobStateEvent {
     }
 }
 
+/// The `detail-type` of Batch's event for a `RUNNABLE` job that blocks its queue.
+pub const QUEUE_BLOCKED_DETAIL_TYPE: &str = "Batch Job Queue Blocked";
+
+/// The id of the job a "Batch Job Queue Blocked" event from `aws.batch` names; `None`
+/// for any other message.
+pub fn queue_blocked_job(body: &str) -> Option<String> {
+    let envelope: Value = serde_json::from_str(body).ok()?;
+    if envelope.get("source").and_then(Value::as_str) != Some("aws.batch")
+        || envelope.get("detail-type").and_then(Value::as_str) != Some(QUEUE_BLOCKED_DETAIL_TYPE)
+    {
+        return None;
+    }
+    let id = envelope.get("detail")?.get("jobId")?.as_str()?;
+    Some(id.to_owned())
+}
+
 /// What an event did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -139,6 +155,21 @@ mod tests {
             JobStateEvent::from_envelope(&no_status),
             Err(EventError::Missing("status"))
         );
+    }
+
+    #[test]
+    fn queue_blocked_events_name_their_job() {
+        let body = r#"{"version":"0","detail-type":"Batch Job Queue Blocked","source":"aws.batch",
+            "detail":{"jobId":"j","status":"RUNNABLE","statusReason":"MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"}}"#;
+        assert_eq!(queue_blocked_job(body).as_deref(), Some("j"));
+        assert_eq!(JobStateEvent::from_envelope(body), Ok(None));
+        let change = body.replace("Batch Job Queue Blocked", "Batch Job State Change");
+        assert_eq!(queue_blocked_job(&change), None);
+        assert_eq!(
+            queue_blocked_job(&body.replace("aws.batch", "my.app")),
+            None
+        );
+        assert_eq!(queue_blocked_job("{"), None);
     }
 
     #[test]

@@ -95,3 +95,55 @@ async fn access_denied_stops_the_source_with_the_service_message() {
     );
     assert_eq!(poller.events(), None);
 }
+
+/// An SQS client whose first ReceiveMessage returns `body` as one message; later receives
+/// return nothing and deletes succeed.
+fn sqs_delivering(body: &'static str) -> aws_sdk_sqs::Client {
+    let delivered = std::sync::atomic::AtomicBool::new(false);
+    let http = infallible_client_fn(move |request: http::Request<_>| {
+        let target = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let answer = if target.ends_with("ReceiveMessage")
+            && !delivered.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            serde_json::json!({"Messages": [{"MessageId": "m", "ReceiptHandle": "r", "Body": body}]})
+        } else if target.ends_with("DeleteMessageBatch") {
+            serde_json::json!({"Successful": [{"Id": "0"}], "Failed": []})
+        } else {
+            serde_json::json!({})
+        };
+        http::Response::builder()
+            .status(200)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(answer.to_string())
+            .expect("a response")
+    });
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("k", "s", None, None, "test"))
+            .http_client(http)
+            .build(),
+    )
+}
+
+#[tokio::test]
+async fn a_queue_blocked_event_names_its_job_at_once() {
+    let poller = JobPoller::new(&FakeBatch::new([]).client());
+    let body = r#"{"version":"0","detail-type":"Batch Job Queue Blocked","source":"aws.batch","detail":{"jobId":"stuck-1","status":"RUNNABLE","statusReason":"MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - too big"}}"#;
+    let task = EventSource::new(&sqs_delivering(body), QUEUE, &poller).spawn();
+    let blocked = task.queue_blocked();
+    let changed = blocked.changed();
+    tokio::time::timeout(Duration::from_secs(5), changed)
+        .await
+        .expect("the event wakes whoever waits on it");
+    assert!(blocked.contains("stuck-1"));
+    assert!(!blocked.contains("other"));
+    let stats = task.stats();
+    assert_eq!((stats.queue_blocked, stats.applied), (1, 0));
+}

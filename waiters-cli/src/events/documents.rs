@@ -2,22 +2,25 @@
 
 use serde_json::{Map, Value, json};
 
+use waiters_runtime::events::QUEUE_BLOCKED_DETAIL_TYPE;
+
 use super::{EVENT_DETAIL_TYPE, EVENT_SOURCE, EVENTS_PRINCIPAL};
 
-/// The rule's event pattern: Batch's job state changes, from the given job queues only
+/// The rule's event pattern: Batch's job state changes and blocked-queue events (which
+/// start a stuck job's diagnosis at once), from the given job queues only
 /// when there are any (ARNs, as events carry them in `detail.jobQueue`).
 ///
 /// ```
 /// let pattern = waiters_cli::events::event_pattern(&[]);
 /// assert_eq!(
 ///     pattern.to_string(),
-///     r#"{"source":["aws.batch"],"detail-type":["Batch Job State Change"]}"#
+///     r#"{"source":["aws.batch"],"detail-type":["Batch Job State Change","Batch Job Queue Blocked"]}"#
 /// );
 /// ```
 pub fn event_pattern(job_queue_arns: &[String]) -> Value {
     let mut pattern = json!({
         "source": [EVENT_SOURCE],
-        "detail-type": [EVENT_DETAIL_TYPE],
+        "detail-type": [EVENT_DETAIL_TYPE, QUEUE_BLOCKED_DETAIL_TYPE],
     });
     if !job_queue_arns.is_empty() {
         pattern["detail"] = json!({ "jobQueue": job_queue_arns });
@@ -128,7 +131,7 @@ mod tests {
             event_pattern(&arns),
             json!({
                 "source": ["aws.batch"],
-                "detail-type": ["Batch Job State Change"],
+                "detail-type": ["Batch Job State Change", "Batch Job Queue Blocked"],
                 "detail": {"jobQueue": arns},
             })
         );

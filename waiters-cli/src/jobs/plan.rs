@@ -77,6 +77,7 @@ impl Plan {
             client: batch.client.clone(),
             after: args.stuck_after,
             fail: args.fail_if_stuck,
+            blocked: events.as_ref().map(|e| e.task.queue_blocked()),
         };
         let terminate_with = args.terminate_on_interrupt.then(|| batch.client.clone());
         let waits = JobWaits {

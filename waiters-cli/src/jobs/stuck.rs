@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use waiters_runtime::aws_sdk_batch::Client;
 use waiters_runtime::diagnose::{Diagnosis, diagnose};
+use waiters_runtime::events::QueueBlocked;
 
 use super::board::JobBoard;
 use crate::diagnose_command::warning_line;
@@ -21,6 +22,8 @@ pub(super) struct StuckWatch {
     pub(super) after: Duration,
     /// End the wait of a job that will not start without a change.
     pub(super) fail: bool,
+    /// With `--events-queue`: the jobs "Batch Job Queue Blocked" events named.
+    pub(super) blocked: Option<QueueBlocked>,
 }
 
 /// What the watch of one job found: its diagnosis, once made.
@@ -49,7 +52,21 @@ impl StuckWatch {
         job: &StuckJob,
     ) -> Diagnosis {
         loop {
-            tokio::time::sleep(self.tick()).await;
+            // Created before the check, so that an event in between is not missed.
+            let changed = self.blocked.as_ref().map(QueueBlocked::changed);
+            if self.blocked.as_ref().is_some_and(|b| b.contains(id)) {
+                return self.diagnose_once(id, progress, job, None).await;
+            }
+            let blocked_event = async {
+                match changed {
+                    Some(changed) => changed.await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(self.tick()) => {}
+                () = blocked_event => continue,
+            }
             let runnable = board.seen(id).status.as_deref() == Some("RUNNABLE");
             let now = Instant::now();
             let since = match (runnable, job.runnable_since.get()) {

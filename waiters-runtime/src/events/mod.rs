@@ -28,9 +28,12 @@
 //! jobs no wait here is on (another process cannot use them, and leaving them would only
 //! fill the queue). A fleet of processes uses one queue (and rule target) per process.
 
-pub use crate::job_event::{DEFAULT_RECONCILE_EVERY, EventError, EventOutcome, JobStateEvent};
+pub use crate::job_event::{
+    DEFAULT_RECONCILE_EVERY, EventError, EventOutcome, JobStateEvent, QUEUE_BLOCKED_DETAIL_TYPE,
+    queue_blocked_job,
+};
 #[cfg(feature = "events")]
-pub use source::{EventSource, EventSourceError, EventStats, EventTask};
+pub use source::{EventSource, EventSourceError, EventStats, EventTask, QueueBlocked};
 
 #[cfg(doc)]
 use crate::poller::JobPoller;

@@ -1,16 +1,19 @@
 //! The SQS side of event-driven waits: receiving Batch job state events from a queue and
 //! applying them to a [`JobPoller`].
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_sqs::Client as SqsClient;
 use aws_sdk_sqs::operation::receive_message::ReceiveMessageError;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
 
 use crate::error::OperationError;
-use crate::job_event::{DEFAULT_RECONCILE_EVERY, EventOutcome, JobStateEvent};
+use crate::job_event::{DEFAULT_RECONCILE_EVERY, EventOutcome, JobStateEvent, queue_blocked_job};
 use crate::poller::JobPoller;
 
 /// SQS's longest long poll.
@@ -36,6 +39,37 @@ pub struct EventStats {
     pub not_waited: u64,
     /// Messages that were not Batch job state events, or not readable.
     pub skipped: u64,
+    /// "Batch Job Queue Blocked" events (see [`EventTask::queue_blocked`]).
+    pub queue_blocked: u64,
+}
+
+/// The jobs that Batch said block their queue ("Batch Job Queue Blocked" events), by job
+/// id, as read so far; shared with whoever wants to diagnose them at once.
+#[derive(Clone, Debug, Default)]
+pub struct QueueBlocked {
+    shared: Arc<(Mutex<HashSet<String>>, Notify)>,
+}
+
+impl QueueBlocked {
+    /// Whether an event said job `job_id` blocks its queue.
+    pub fn contains(&self, job_id: &str) -> bool {
+        self.jobs().contains(job_id)
+    }
+
+    /// Completes at the next blocked event read after this call (create it before
+    /// checking [`contains`](Self::contains), then await it).
+    pub fn changed(&self) -> Notified<'_> {
+        self.shared.1.notified()
+    }
+
+    fn insert(&self, job_id: String) {
+        self.jobs().insert(job_id);
+        self.shared.1.notify_waiters();
+    }
+
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.shared.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Why an event source stopped.
@@ -68,6 +102,7 @@ pub struct EventSource {
     poller: JobPoller,
     reconcile_every: Duration,
     stats: Arc<Mutex<EventStats>>,
+    blocked: QueueBlocked,
 }
 
 impl EventSource {
@@ -79,6 +114,7 @@ impl EventSource {
             poller: poller.clone(),
             reconcile_every: DEFAULT_RECONCILE_EVERY,
             stats: Arc::default(),
+            blocked: QueueBlocked::default(),
         }
     }
 
@@ -94,6 +130,7 @@ impl EventSource {
     pub fn spawn(self) -> EventTask {
         self.poller.set_events(Some(self.reconcile_every));
         let stats = self.stats.clone();
+        let blocked = self.blocked.clone();
         let poller = self.poller.clone();
         let stopped = Arc::new(Mutex::new(None));
         let record = stopped.clone();
@@ -107,6 +144,7 @@ impl EventSource {
         EventTask {
             task,
             stats,
+            blocked,
             poller,
             stopped,
         }
@@ -172,6 +210,12 @@ impl EventSource {
     }
 
     async fn apply(&self, body: &str) {
+        if let Some(job_id) = queue_blocked_job(body) {
+            tracing::debug!(job = %job_id, "job queue blocked event");
+            self.stats().queue_blocked += 1;
+            self.blocked.insert(job_id);
+            return;
+        }
         let event = match JobStateEvent::from_envelope(body) {
             Ok(Some(event)) => event,
             Ok(None) => {
@@ -256,6 +300,7 @@ impl EventSource {
 pub struct EventTask {
     task: JoinHandle<Result<(), EventSourceError>>,
     stats: Arc<Mutex<EventStats>>,
+    blocked: QueueBlocked,
     poller: JobPoller,
     stopped: Arc<Mutex<Option<EventSourceError>>>,
 }
@@ -264,6 +309,11 @@ impl EventTask {
     /// What the source has done so far.
     pub fn stats(&self) -> EventStats {
         *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The jobs "Batch Job Queue Blocked" events named so far.
+    pub fn queue_blocked(&self) -> QueueBlocked {
+        self.blocked.clone()
     }
 
     /// Whether the source stopped (the queue went away, or receiving failed for good).
