@@ -10,6 +10,7 @@ use crate::counters::CounterSet;
 use crate::events::{EventFaults, EventState};
 use crate::faults::Faults;
 use crate::jobs::JobStore;
+use crate::log_faults::LogFaults;
 use crate::profile::JobProfile;
 use crate::resources::ResourceStore;
 
@@ -24,6 +25,8 @@ pub(crate) struct App {
     pub(crate) counters: CounterSet,
     /// Job state events: what wakes the publisher, event faults and counters.
     pub(crate) events: EventState,
+    /// The Logs API's throttling and counters.
+    pub(crate) logs: LogFaults,
 }
 
 impl App {
@@ -42,6 +45,7 @@ impl App {
             resources: Mutex::new(resources),
             default_profile: Mutex::new(default_profile),
             counters: CounterSet::default(),
+            logs: LogFaults::default(),
         }
     }
 

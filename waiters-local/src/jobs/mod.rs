@@ -7,6 +7,9 @@
 //! needs no background task and follows tokio's paused clock.
 
 mod documents;
+mod logs;
+
+pub(crate) use logs::StreamView;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
