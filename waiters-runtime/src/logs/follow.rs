@@ -32,6 +32,10 @@ pub struct FollowConfig {
     pub lookback: Duration,
     /// A read of a running stream stops after this many pages and goes on next round.
     pub max_pages: usize,
+    /// Reads to the end of a finished job's streams, `min_interval` apart, before they
+    /// are no longer followed: lines that reach CloudWatch Logs later than that after the
+    /// wait learns of the job's end are not read. At least 1.
+    pub final_reads: usize,
 }
 
 impl Default for FollowConfig {
@@ -41,6 +45,7 @@ impl Default for FollowConfig {
             max_interval: Duration::from_secs(8),
             lookback: Duration::from_secs(10),
             max_pages: 10,
+            final_reads: 2,
         }
     }
 }
@@ -96,6 +101,8 @@ struct Tracked {
     stream: LogStream,
     /// Its job ended: read it to the end once more, then stop.
     finishing: bool,
+    /// Reads to the end still to make before stopping, once finishing.
+    final_reads: usize,
     /// `None` until the stream is first read.
     state: Option<ReadState>,
 }
@@ -204,6 +211,7 @@ impl LogFollower {
             Tracked {
                 stream,
                 finishing: false,
+                final_reads: 0,
                 state: None,
             },
         );
@@ -211,11 +219,14 @@ impl LogFollower {
         id
     }
 
-    /// The stream's job has ended: the next round reads it to its end, then stops
-    /// following it (it is in [`LogRound::finished`]).
+    /// The stream's job has ended: the next round reads it to its end (and
+    /// [`FollowConfig::final_reads`] rounds in all, `min_interval` apart, for lines that
+    /// reach CloudWatch Logs late), then it is no longer followed (it is in
+    /// [`LogRound::finished`]).
     pub fn finish(&mut self, id: StreamId) {
         if let Some(tracked) = self.streams.get_mut(&id) {
             tracked.finishing = true;
+            tracked.final_reads = self.config.final_reads.max(1);
             self.interval = Duration::ZERO;
         }
     }
@@ -285,10 +296,14 @@ impl LogFollower {
     }
 
     fn adapt(&mut self, round: &LogRound, more: bool) {
+        let first_final_read = self
+            .streams
+            .values()
+            .any(|t| t.finishing && t.final_reads == self.config.final_reads.max(1));
         let finishing = self.streams.values().any(|t| t.finishing);
-        self.interval = if round.retried == 0 && (more || finishing) {
+        self.interval = if round.retried == 0 && (more || first_final_read) {
             Duration::ZERO
-        } else if round.retried == 0 && !round.lines.is_empty() {
+        } else if round.retried == 0 && (finishing || !round.lines.is_empty()) {
             self.config.min_interval
         } else {
             (self.interval * 2).clamp(self.config.min_interval, self.config.max_interval)
@@ -403,11 +418,15 @@ impl LogFollower {
         true
     }
 
-    /// A stream read to its current end: a finishing one is done.
+    /// A stream read to its current end: a finishing one is done after its last final
+    /// read.
     fn finish_read(&mut self, id: StreamId, round: &mut LogRound) -> bool {
-        if self.streams.get(&id).is_some_and(|t| t.finishing) {
-            self.streams.remove(&id);
-            round.finished.push(id);
+        if let Some(tracked) = self.streams.get_mut(&id).filter(|t| t.finishing) {
+            tracked.final_reads = tracked.final_reads.saturating_sub(1);
+            if tracked.final_reads == 0 {
+                self.streams.remove(&id);
+                round.finished.push(id);
+            }
         }
         false
     }
