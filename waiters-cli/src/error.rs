@@ -64,6 +64,9 @@ pub(crate) enum CliError {
     /// The local endpoint could not start.
     #[error("cannot start the local Batch endpoint: {0}")]
     Local(#[from] waiters_local::LocalBatchError),
+    /// A job's logs could not be found or read.
+    #[error("{0}")]
+    Logs(String),
     /// The process cannot wait for a signal.
     #[error("cannot handle Ctrl-C and SIGTERM: {0}")]
     Signal(#[source] io::Error),
@@ -77,7 +80,7 @@ impl CliError {
             | Self::Model(_)
             | Self::UnknownWaiter(_)
             | Self::NoRegion => Exit::Usage,
-            Self::Local(_) | Self::Signal(_) => Exit::Error,
+            Self::Local(_) | Self::Signal(_) | Self::Logs(_) => Exit::Error,
         }
     }
 

@@ -9,8 +9,10 @@ mod error;
 mod escape;
 mod events_command;
 mod job_ids;
+mod job_logs;
 mod jobs;
 mod local;
+mod logs_command;
 mod models;
 mod operation_input;
 mod progress;
@@ -63,6 +65,7 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::WaitForJob(args) => jobs::run(args).await,
         Command::Local(args) => local::run(args).await,
         Command::Events(args) => events_command::run(args).await,
+        Command::Logs(args) => logs_command::run(args).await,
     }
 }
 

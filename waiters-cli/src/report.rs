@@ -270,6 +270,10 @@ pub(crate) struct JobReport {
     /// Calls made, over every phase.
     attempts: u32,
     reason: Option<String>,
+    /// The job as it FAILED, for the tail of its log.
+    pub(crate) failed_job: Option<JobDetail>,
+    /// The last lines of the log of a job that FAILED (`--tail-on-failure`).
+    pub(crate) log_tail: Option<Vec<String>>,
 }
 
 /// What the waits of one job have seen so far, kept while they run so that an
@@ -320,6 +324,8 @@ impl JobReport {
             waiter,
             attempts,
             reason: None,
+            failed_job: None,
+            log_tail: None,
         };
         let error = match result {
             Ok(job) => {
@@ -340,6 +346,7 @@ impl JobReport {
                 report.outcome = Outcome::Failure;
                 report.status_reason = job.status_reason().map(str::to_owned);
                 report.exit_code = waiters_runtime::job::exit_code(job);
+                report.failed_job = Some((**job).clone());
             }
             // The waiters ended but the final check did not see SUCCEEDED: a failed wait.
             JobWaitError::NotComplete { job, .. } => {
@@ -385,6 +392,8 @@ impl JobReport {
             waiter: seen.waiter,
             attempts: seen.attempts,
             reason: Some(reason),
+            failed_job: None,
+            log_tail: None,
         }
     }
 
@@ -401,6 +410,8 @@ impl JobReport {
             exit_code: seen.exit_code,
             waiter: seen.waiter,
             attempts: seen.attempts,
+            failed_job: None,
+            log_tail: None,
         }
     }
 
@@ -411,7 +422,7 @@ impl JobReport {
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut json = json!({
             "job_id": self.job_id,
             "outcome": self.outcome.as_str(),
             "status": self.status,
@@ -420,7 +431,11 @@ impl JobReport {
             "waiter": self.waiter,
             "attempts": self.attempts,
             "reason": self.reason,
-        })
+        });
+        if let Some(tail) = &self.log_tail {
+            json["log_tail"] = json!(tail);
+        }
+        json
     }
 
     fn text_line(&self) -> String {
@@ -464,6 +479,9 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
         OutputFormat::Text => {
             for report in reports {
                 stdout_text(&report.text_line());
+                for line in report.log_tail.iter().flatten() {
+                    stdout_text(&format!("  | {line}"));
+                }
             }
         }
     }
@@ -517,6 +535,8 @@ mod tests {
             waiter: None,
             attempts: 1,
             reason: None,
+            failed_job: None,
+            log_tail: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! comes, and the report.
 
 mod board;
+mod logs;
 mod plan;
 mod watch;
 
@@ -34,7 +35,22 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     let mut signals = Signals::install()?;
     let mut plan = Plan::new(args, &ids).await?;
     let progress = Progress::new(args.output);
-    let (reports, exit) = wait(&mut plan, &progress, &mut signals).await;
+    let (mut reports, exit) = match plan.logs.clone().filter(|_| args.logs) {
+        Some((batch, logs)) => {
+            let ids = plan.ids.clone();
+            let feed = logs::Streaming::new(args.output);
+            let waits = async {
+                let ended = wait(&mut plan, &progress, &mut signals).await;
+                feed.waits_ended();
+                ended
+            };
+            tokio::join!(waits, feed.print(batch, logs, &ids)).0
+        }
+        None => wait(&mut plan, &progress, &mut signals).await,
+    };
+    if let Some((_, logs)) = &plan.logs {
+        logs::add_tails(&mut reports, logs, args.tail_on_failure).await;
+    }
     let mut extra = Map::new();
     if let Some(poller) = &plan.poller {
         extra.insert("poller".to_owned(), poller_json(&poller.stats()));

@@ -26,6 +26,11 @@ pub(super) struct Plan {
     pub(super) poller: Option<JobPoller>,
     /// The event source of `--events-queue`.
     pub(super) events: Option<Events>,
+    /// Batch and CloudWatch Logs clients, for `--logs` and `--tail-on-failure`.
+    pub(super) logs: Option<(
+        waiters_runtime::aws_sdk_batch::Client,
+        aws_sdk_cloudwatchlogs::Client,
+    )>,
 }
 
 impl Plan {
@@ -33,12 +38,17 @@ impl Plan {
     pub(super) async fn new(args: &WaitForJobArgs, ids: &[String]) -> Result<Self, CliError> {
         let ids = check_job_ids(ids)?;
         let model = load_model(args)?;
-        let services: &[Service] = match args.events_queue {
-            Some(_) => &[Service::Batch, Service::Sqs],
-            None => &[Service::Batch],
-        };
-        let aws = AwsConfig::load(&args.aws, services).await?;
+        let mut services = vec![Service::Batch];
+        if args.events_queue.is_some() {
+            services.push(Service::Sqs);
+        }
+        let wants_logs = args.logs || args.tail_on_failure > 0;
+        if wants_logs {
+            services.push(Service::Logs);
+        }
+        let aws = AwsConfig::load(&args.aws, &services).await?;
         let batch = aws.batch();
+        let logs = wants_logs.then(|| (batch.client.clone(), aws.logs()));
         let poller = (!args.poll_per_job).then(|| {
             let builder = JobPoller::builder(&batch.client);
             match args.rate_limit {
@@ -78,6 +88,7 @@ impl Plan {
             waits,
             poller,
             events,
+            logs,
         })
     }
 }

@@ -663,3 +663,48 @@ fn line(stream: StreamId, event: read::Event) -> LogLine {
         message: event.message,
     }
 }
+
+/// The last `count` lines of a stream (at most 10,000), oldest first: what a job printed
+/// before it ended. A stream that does not exist has none; a throttled or failed call is
+/// retried up to three times, `backoff` apart, doubling.
+pub async fn last_lines(
+    client: &Client,
+    stream: &LogStream,
+    count: usize,
+    backoff: Duration,
+) -> Result<Vec<String>, LogReadError> {
+    let limit = i32::try_from(count.clamp(1, 10_000)).unwrap_or(10_000);
+    let client = match &stream.region {
+        Some(region) if client.config().region().map(|r| r.as_ref()) != Some(region.as_str()) => {
+            Client::from_conf(
+                client
+                    .config()
+                    .to_builder()
+                    .region(Region::new(region.clone()))
+                    .build(),
+            )
+        }
+        _ => client.clone(),
+    };
+    let mut delay = backoff;
+    let mut last_error = String::new();
+    for _ in 0..4 {
+        match read::newest(&client, &stream.group, &stream.stream, limit).await {
+            Outcome::Done(events) => return Ok(events.into_iter().map(|e| e.message).collect()),
+            Outcome::NotFound => return Ok(Vec::new()),
+            Outcome::Retry => last_error = "throttled or unavailable, four times".to_owned(),
+            Outcome::Fatal(message) => {
+                last_error = message;
+                break;
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    Err(LogReadError {
+        group: stream.group.clone(),
+        stream: stream.stream.clone(),
+        operation: "GetLogEvents",
+        message: last_error,
+    })
+}
