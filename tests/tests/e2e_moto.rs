@@ -294,7 +294,8 @@ async fn moto_airflow_batch_model_typed() {
     assert_eq!(job.status().map(|s| s.as_str()), Some("SUCCEEDED"));
     println!(
         "moto typed: compute environment VALID after {} calls, job SUCCEEDED after {}",
-        ready.attempts, done.attempts
+        ready.attempts(),
+        done.attempts()
     );
 }
 

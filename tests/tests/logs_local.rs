@@ -267,3 +267,47 @@ async fn many_jobs_are_read_together_one_call_per_100_streams() {
     // While all 150 run: two FilterLogEvents a round.
     assert!(calls.iter().all(|c| *c <= 2), "{calls:?}");
 }
+
+#[tokio::test]
+async fn an_array_jobs_children_are_found_with_list_jobs_and_read() {
+    let server = start().await;
+    let id = server
+        .client()
+        .submit_job()
+        .job_name("shards")
+        .job_queue("q")
+        .job_definition("shards")
+        .array_properties(
+            aws_sdk_batch::types::ArrayProperties::builder()
+                .size(3)
+                .build(),
+        )
+        .container_overrides(
+            aws_sdk_batch::types::ContainerOverrides::builder()
+                .set_command(Some(vec!["echo".to_owned(), "shard done".to_owned()]))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("submitted")
+        .job_id()
+        .expect("id")
+        .to_owned();
+    server.advance_clock(Duration::from_secs(600));
+    let logs = waiters_runtime::logs::find_job_logs(&server.client(), &id)
+        .await
+        .unwrap();
+    let indexes: Vec<Option<i32>> = logs.iter().map(|l| l.part.array_index).collect();
+    assert_eq!(indexes, [Some(0), Some(1), Some(2)], "{logs:?}");
+    let mut follower = LogFollower::new(logs_client(&server), FollowConfig::default());
+    for log in &logs {
+        let stream = log.stream().expect("each child ran").clone();
+        let id = follower.watch(stream);
+        follower.finish(id);
+    }
+    let mut lines = Vec::new();
+    while !follower.is_empty() {
+        lines.extend(follower.round().await.lines.into_iter().map(|l| l.message));
+    }
+    assert_eq!(lines, ["shard done"; 3]);
+}

@@ -1,4 +1,4 @@
-//! The AWS configuration (the standard chain plus `--region`/`--endpoint-url`), loaded
+//! The AWS configuration (the standard chain plus `--profile`/`--region`/`--endpoint-url`), loaded
 //! once per command, and the clients built from it: Batch for the waits, SQS and
 //! EventBridge for events.
 
@@ -61,7 +61,8 @@ pub(crate) struct AwsConfig {
 }
 
 impl AwsConfig {
-    /// Loads the AWS configuration (credentials are resolved lazily, on the first call).
+    /// Loads the AWS configuration and resolves credentials (see
+    /// [`crate::credentials::resolve`]: a missing or expired SSO token fails here).
     /// A malformed endpoint in the environment for one of `services`, and a missing or
     /// malformed region, are reported here (exit 2) rather than on the first call, where
     /// they would surface as request failures.
@@ -82,6 +83,11 @@ impl AwsConfig {
         if let Some(url) = &args.endpoint_url {
             loader = loader.endpoint_url(url);
         }
+        if let Some(profile) = &args.profile {
+            loader = loader
+                .profile_name(profile)
+                .credentials_provider(crate::credentials::profile_provider(profile, args).await);
+        }
         let config = loader.load().await;
         let Some(region) = config.region() else {
             return Err(CliError::NoRegion);
@@ -94,6 +100,7 @@ impl AwsConfig {
             .or_else(|| config.endpoint_url().map(str::to_owned))
             .or_else(|| Some(format!("https://batch.{region}.amazonaws.com")));
         tracing::debug!(%region, ?batch_endpoint, "AWS configuration loaded");
+        let config = crate::credentials::resolve(config, args.profile.as_deref()).await?;
         Ok(Self {
             config,
             batch_endpoint,

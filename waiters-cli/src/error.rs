@@ -61,6 +61,13 @@ pub(crate) enum CliError {
         "no AWS region configured: pass --region, set AWS_REGION, or set `region` in the AWS config file"
     )]
     NoRegion,
+    /// The profile signs in with IAM Identity Center (SSO) and has no valid token: checked
+    /// before any call.
+    #[error("{} for profile {profile}: run `aws sso login --profile {profile}`", problem.describe())]
+    SsoLogin {
+        profile: String,
+        problem: SsoProblem,
+    },
     /// The local endpoint could not start.
     #[error("cannot start the local Batch endpoint: {0}")]
     Local(#[from] waiters_local::LocalBatchError),
@@ -79,7 +86,8 @@ impl CliError {
             | Self::Read { .. }
             | Self::Model(_)
             | Self::UnknownWaiter(_)
-            | Self::NoRegion => Exit::Usage,
+            | Self::NoRegion
+            | Self::SsoLogin { .. } => Exit::Usage,
             Self::Local(_) | Self::Signal(_) | Self::Logs(_) => Exit::Error,
         }
     }
@@ -95,6 +103,27 @@ impl CliError {
             }
             Self::Read { .. } => stderr_line(&self.to_string()),
             other => stderr_line(&format!("waiters: {other}")),
+        }
+    }
+}
+
+/// What is wrong with the SSO sign-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SsoProblem {
+    /// No cached token (never signed in, or signed out).
+    Missing,
+    /// The cached token has expired and cannot be refreshed.
+    Expired,
+    /// The SSO portal refused the cached token (expired or revoked there).
+    Refused,
+}
+
+impl SsoProblem {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Self::Missing => "there is no SSO token",
+            Self::Expired => "the SSO token has expired",
+            Self::Refused => "the SSO portal refused the token",
         }
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! See `waiters --help` for the contract: subcommands, output formats and exit codes.
 
+mod array_report;
 mod aws;
 mod cli;
+mod credentials;
 mod error;
 mod escape;
 mod events_command;

@@ -11,6 +11,7 @@ use waiters_runtime::poller::PollerStats;
 use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::{JobWaitError, WaitError, Waited};
 
+use crate::array_report::FamilyReport;
 use crate::cli::OutputFormat;
 use crate::error::{Exit, stdout_line, stdout_text};
 use crate::signals::{Ended, Signal};
@@ -274,6 +275,8 @@ pub(crate) struct JobReport {
     pub(crate) failed_job: Option<JobDetail>,
     /// The last lines of the log of a job that FAILED (`--tail-on-failure`).
     pub(crate) log_tail: Option<Vec<String>>,
+    /// An array parent's progress and failed children, or a multi-node job's nodes.
+    pub(crate) family: FamilyReport,
 }
 
 /// What the waits of one job have seen so far, kept while they run so that an
@@ -324,6 +327,7 @@ impl JobReport {
             waiter,
             attempts,
             reason: None,
+            family: FamilyReport::default(),
             failed_job: None,
             log_tail: None,
         };
@@ -392,6 +396,7 @@ impl JobReport {
             waiter: seen.waiter,
             attempts: seen.attempts,
             reason: Some(reason),
+            family: FamilyReport::default(),
             failed_job: None,
             log_tail: None,
         }
@@ -410,6 +415,7 @@ impl JobReport {
             exit_code: seen.exit_code,
             waiter: seen.waiter,
             attempts: seen.attempts,
+            family: FamilyReport::default(),
             failed_job: None,
             log_tail: None,
         }
@@ -422,7 +428,7 @@ impl JobReport {
     }
 
     fn to_json(&self) -> Value {
-        let mut json = json!({
+        let mut job = json!({
             "job_id": self.job_id,
             "outcome": self.outcome.as_str(),
             "status": self.status,
@@ -432,10 +438,13 @@ impl JobReport {
             "attempts": self.attempts,
             "reason": self.reason,
         });
-        if let Some(tail) = &self.log_tail {
-            json["log_tail"] = json!(tail);
+        if let Value::Object(fields) = &mut job {
+            self.family.add_json(fields);
         }
-        json
+        if let Some(tail) = &self.log_tail {
+            job["log_tail"] = json!(tail);
+        }
+        job
     }
 
     fn text_line(&self) -> String {
@@ -479,6 +488,9 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
         OutputFormat::Text => {
             for report in reports {
                 stdout_text(&report.text_line());
+                for line in report.family.text_lines() {
+                    stdout_text(&format!("  {line}"));
+                }
                 for line in report.log_tail.iter().flatten() {
                     stdout_text(&format!("  | {line}"));
                 }
@@ -535,6 +547,7 @@ mod tests {
             waiter: None,
             attempts: 1,
             reason: None,
+            family: FamilyReport::default(),
             failed_job: None,
             log_tail: None,
         }

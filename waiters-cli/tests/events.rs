@@ -8,7 +8,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use common::{Local, json_stdout, stderr, stdout, waiters};
+use std::time::Duration;
+
+use common::{
+    Local, json_stdout, output_within, spawn_waiters, stderr, stdout, wait_until, waiters,
+};
 
 /// A fake AWS endpoint on 127.0.0.1: records each request's `X-Amz-Target` and answers
 /// every one with HTTP 400 `AccessDeniedException`, which the SDK does not retry.
@@ -68,13 +72,15 @@ fn serve(stream: std::net::TcpStream, seen: &Mutex<Vec<String>>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        seen.lock().unwrap().push(target);
         let body = r#"{"__type":"AccessDeniedException","message":"denied by the fake endpoint"}"#;
         let response = format!(
             "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: fake\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
-        if reader.get_mut().write_all(response.as_bytes()).is_err() {
+        let answered = reader.get_mut().write_all(response.as_bytes()).is_ok();
+        // Recorded once answered: a test that sees it knows the client has the refusal.
+        seen.lock().unwrap().push(target);
+        if !answered {
             return;
         }
     }
@@ -238,35 +244,53 @@ fn help_names_the_commands_and_the_queue_rule() {
     }
 }
 
-/// `wait-for-job JOB --events-queue URL` on a finished job of `local`, its Batch calls
-/// to `local` and its SQS calls to `sqs` (both from the environment).
-fn wait_with_events(local: &Local, sqs: &Denier, job: &str, output: &str) -> std::process::Output {
+/// `wait-for-job JOB --events-queue URL` on a new job of `local`, its Batch calls to
+/// `local` and its SQS calls to `sqs` (both from the environment). The job ends only after
+/// `sqs` has refused the source's receive and then a DescribeJobs call has come (the
+/// endpoints' signals; the refusal then had a poll interval to be handled), so the waits
+/// end by polling after the source stopped, whatever this machine's load.
+fn wait_with_events(local: &Local, sqs: &Denier, output: &str) -> (String, std::process::Output) {
+    let job = local.submit(&[]);
     let queue = format!("{}/123456789012/batch-events", sqs.url);
-    waiters()
-        // The initial delay (1-3 s) outlasts the source's first, refused, receive.
-        .args([
+    let receives = sqs.targets().len();
+    let batch = local.server.endpoint_url();
+    let child = spawn_waiters(
+        &[
             "wait-for-job",
-            job,
+            &job,
             "--delay",
-            "2",
+            "0",
             "--events-queue",
             &queue,
-        ])
-        .args(["--region", "us-east-1", "--output", output])
-        .env("AWS_ENDPOINT_URL_BATCH", local.server.endpoint_url())
-        .env("AWS_ENDPOINT_URL_SQS", &sqs.url)
-        .output()
-        .unwrap()
+            "--region",
+            "us-east-1",
+            "--output",
+            output,
+        ],
+        &[
+            ("AWS_ENDPOINT_URL_BATCH", batch.as_str()),
+            ("AWS_ENDPOINT_URL_SQS", sqs.url.as_str()),
+        ],
+    );
+    wait_until("the source's receive", Duration::from_secs(60), || {
+        sqs.targets().len() > receives
+    });
+    let calls = local.describe_jobs_requests();
+    wait_until(
+        "a DescribeJobs call after the refusal",
+        Duration::from_secs(60),
+        || local.describe_jobs_requests() > calls,
+    );
+    local.advance_phases(6);
+    (job, output_within(child, Duration::from_secs(120)))
 }
 
 #[test]
 fn events_that_cannot_be_read_leave_the_waits_polling_with_a_warning() {
     let local = Local::start();
-    let job = local.submit(&[]);
-    local.advance_phases(6);
     let sqs = Denier::start();
 
-    let output = wait_with_events(&local, &sqs, &job, "text");
+    let (job, output) = wait_with_events(&local, &sqs, "text");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -288,7 +312,7 @@ fn events_that_cannot_be_read_leave_the_waits_polling_with_a_warning() {
     );
     assert_eq!(sqs.targets(), ["AmazonSQS.ReceiveMessage"]);
 
-    let output = wait_with_events(&local, &sqs, &job, "json");
+    let (_, output) = wait_with_events(&local, &sqs, "json");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stderr(&output), "", "JSON output is quiet");
     let result = json_stdout(&output);

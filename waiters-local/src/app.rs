@@ -13,6 +13,7 @@ use crate::jobs::JobStore;
 use crate::log_faults::LogFaults;
 use crate::profile::JobProfile;
 use crate::resources::ResourceStore;
+use crate::signers::Signers;
 
 /// State shared by every request.
 #[derive(Debug)]
@@ -23,6 +24,8 @@ pub(crate) struct App {
     default_profile: Mutex<JobProfile>,
     pub(crate) faults: Faults,
     pub(crate) counters: CounterSet,
+    /// The access key ids that signed Batch requests.
+    pub(crate) signers: Signers,
     /// Job state events: what wakes the publisher, event faults and counters.
     pub(crate) events: EventState,
     /// The Logs API's throttling and counters.
@@ -45,6 +48,7 @@ impl App {
             resources: Mutex::new(resources),
             default_profile: Mutex::new(default_profile),
             counters: CounterSet::default(),
+            signers: Signers::default(),
             logs: LogFaults::default(),
         }
     }

@@ -83,6 +83,8 @@ pub struct Counters {
     pub register_job_definition: OperationCounters,
     /// `DescribeJobDefinitions` counters.
     pub describe_job_definitions: OperationCounters,
+    /// `GetJobQueueSnapshot` counters.
+    pub get_job_queue_snapshot: OperationCounters,
 }
 
 impl Counters {
@@ -102,6 +104,7 @@ impl Counters {
             Operation::DescribeJobQueues => self.describe_job_queues,
             Operation::RegisterJobDefinition => self.register_job_definition,
             Operation::DescribeJobDefinitions => self.describe_job_definitions,
+            Operation::GetJobQueueSnapshot => self.get_job_queue_snapshot,
         }
     }
 
@@ -129,6 +132,7 @@ impl Counters {
             Operation::DescribeJobQueues => &mut self.describe_job_queues,
             Operation::RegisterJobDefinition => &mut self.register_job_definition,
             Operation::DescribeJobDefinitions => &mut self.describe_job_definitions,
+            Operation::GetJobQueueSnapshot => &mut self.get_job_queue_snapshot,
         }
     }
 }

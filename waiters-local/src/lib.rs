@@ -11,11 +11,11 @@
 //!
 //! | Operation | Route | Notes |
 //! | --- | --- | --- |
-//! | `SubmitJob` | `POST /v1/submitjob` | any queue/definition name or ARN is accepted; `arrayProperties` is refused |
+//! | `SubmitJob` | `POST /v1/submitjob` | any queue/definition name or ARN is accepted; array jobs, multi-node jobs and `dependsOn` (below) |
 //! | `DescribeJobs` | `POST /v1/describejobs` | ids or job ARNs, at most 100; unknown or not-yet-visible ids are left out |
 //! | `TerminateJob` | `POST /v1/terminatejob` | unfinished jobs become `FAILED` (`isCancelled` before `STARTING`, else `isTerminated`) |
 //! | `CancelJob` | `POST /v1/canceljob` | only `SUBMITTED`/`PENDING`/`RUNNABLE` jobs are affected; others are left alone (still 200) |
-//! | `ListJobs` | `POST /v1/listjobs` | by `jobQueue`; `jobStatus` (default `RUNNING`) or one filter (`JOB_NAME`, `JOB_DEFINITION`, `BEFORE_CREATED_AT`, `AFTER_CREATED_AT`); `maxResults`/`nextToken` paging, newest first |
+//! | `ListJobs` | `POST /v1/listjobs` | by `jobQueue` (no array children or node jobs), `arrayJobId` or `multiNodeJobId` (members in index order); `jobStatus` (default `RUNNING`) or one filter (`JOB_NAME`, `JOB_DEFINITION`, `BEFORE_CREATED_AT`, `AFTER_CREATED_AT`); `maxResults`/`nextToken` paging, newest first |
 //! | `CreateComputeEnvironment` | `POST /v1/createcomputeenvironment` | `MANAGED` or `UNMANAGED`; `computeResources` is kept as given; lifecycle from `local:` tags (below) |
 //! | `UpdateComputeEnvironment` | `POST /v1/updatecomputeenvironment` | `state`; the environment is `UPDATING`, then as before |
 //! | `DescribeComputeEnvironments` | `POST /v1/describecomputeenvironments` | names or ARNs (at most 100; unknown ones left out), or all; `maxResults`/`nextToken` paging |
@@ -74,6 +74,22 @@
 //! `STARTING`, `logStreamName` from `RUNNING`, `exitCode` when finished), `attempts`
 //! (one `AttemptDetail` once finished), `dependsOn`, `tags`, `platformCapabilities`,
 //! `isCancelled` and `isTerminated`. A terminated or cancelled job has no exit code.
+//!
+//! # Array jobs, multi-node jobs and dependencies
+//!
+//! `arrayProperties.size` (2 to 10,000) makes an array job: children `PARENT:INDEX` with
+//! `arrayProperties.index`, each following the job's schedule; the parent has
+//! `arrayProperties.size` and `statusSummary`, is `SUBMITTED` until a child is
+//! `RUNNABLE`, `PENDING` until every child has ended, then `SUCCEEDED`, or `FAILED` if any
+//! child failed. A job definition registered as `multinode` makes a multi-node job
+//! (`nodeOverrides.numNodes` applies): node jobs `JOB#NODE` with `nodeDetails`, the job
+//! itself with `nodeProperties`, ending as its main node ends. `dependsOn` holds a job
+//! `PENDING` until its dependencies succeed, or fails it (`Dependent Job failed`) when
+//! one fails; `SEQUENTIAL` (no `jobId`) chains an array's children, `N_TO_N` pairs them
+//! with those of an array of the same size. Stopping a parent stops its members. Which
+//! members fail is chosen with `parameters`: `local:failIndexes` (`7`, `0,5`, `100-199`),
+//! `local:failAfterMillis` (their total time) and `local:failExitCode` (default 1). Every
+//! member sends its own job state events.
 //!
 //! # Compute environments and job queues
 //!
@@ -212,6 +228,7 @@ mod profile;
 mod publisher;
 mod resources;
 mod server;
+mod signers;
 mod wire;
 
 pub use counters::{Counters, OperationCounters};

@@ -32,11 +32,13 @@ pub enum Operation {
     RegisterJobDefinition,
     /// `POST /v1/describejobdefinitions`
     DescribeJobDefinitions,
+    /// `POST /v1/getjobqueuesnapshot`
+    GetJobQueueSnapshot,
 }
 
 impl Operation {
     /// Every served operation.
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 14] = [
         Operation::SubmitJob,
         Operation::DescribeJobs,
         Operation::TerminateJob,
@@ -50,6 +52,7 @@ impl Operation {
         Operation::DescribeJobQueues,
         Operation::RegisterJobDefinition,
         Operation::DescribeJobDefinitions,
+        Operation::GetJobQueueSnapshot,
     ];
 
     /// The operation's API name, e.g. `"DescribeJobs"`.
@@ -68,6 +71,7 @@ impl Operation {
             Operation::DescribeJobQueues => "DescribeJobQueues",
             Operation::RegisterJobDefinition => "RegisterJobDefinition",
             Operation::DescribeJobDefinitions => "DescribeJobDefinitions",
+            Operation::GetJobQueueSnapshot => "GetJobQueueSnapshot",
         }
     }
 
@@ -87,6 +91,7 @@ impl Operation {
             Operation::DescribeJobQueues => "/v1/describejobqueues",
             Operation::RegisterJobDefinition => "/v1/registerjobdefinition",
             Operation::DescribeJobDefinitions => "/v1/describejobdefinitions",
+            Operation::GetJobQueueSnapshot => "/v1/getjobqueuesnapshot",
         }
     }
 

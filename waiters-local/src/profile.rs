@@ -109,6 +109,10 @@ pub mod parameter_keys {
     /// The job is absent from `DescribeJobs`/`ListJobs` (and unknown to
     /// `TerminateJob`/`CancelJob`) until this long after submission.
     pub const VISIBLE_AFTER_MILLIS: &str = "local:visibleAfterMillis";
+    /// `statusReason` reported while the job is `RUNNABLE`, as Batch reports why a job
+    /// blocks its queue. A `CAPACITY:` or `UNDETERMINED` reason lasts the `RUNNABLE`
+    /// phase; any other keeps the job `RUNNABLE` until it is cancelled or terminated.
+    pub const RUNNABLE_REASON: &str = "local:runnableReason";
 
     /// What the job prints (see the Logs API): `<millis> <text>` rows.
     pub const LOG_LINES: &str = crate::log_schedule::LOG_LINES;
@@ -118,7 +122,7 @@ pub mod parameter_keys {
     pub const LOG_LAG_MILLIS: &str = crate::log_schedule::LOG_LAG_MILLIS;
 
     /// Every recognised key.
-    pub const ALL: [&str; 14] = [
+    pub const ALL: [&str; 15] = [
         OUTCOME,
         TOTAL_MILLIS,
         PHASE_MILLIS,
@@ -130,6 +134,7 @@ pub mod parameter_keys {
         EXIT_CODE,
         STATUS_REASON,
         VISIBLE_AFTER_MILLIS,
+        RUNNABLE_REASON,
         LOG_LINES,
         LOG_STREAM_DELAY_MILLIS,
         LOG_LAG_MILLIS,
@@ -189,6 +194,7 @@ pub struct JobProfile {
     outcome: JobOutcome,
     exit_code: Option<i32>,
     status_reason: Option<String>,
+    runnable_reason: Option<String>,
     visibility_delay: Duration,
 }
 
@@ -207,6 +213,7 @@ impl JobProfile {
             outcome: JobOutcome::Succeeded,
             exit_code: None,
             status_reason: None,
+            runnable_reason: None,
             visibility_delay: Duration::ZERO,
         }
     }
@@ -253,6 +260,13 @@ impl JobProfile {
         self
     }
 
+    /// Sets the `statusReason` reported while the job is `RUNNABLE` (why it blocks its
+    /// queue). It does not change how long the job stays `RUNNABLE`.
+    pub fn with_runnable_reason(mut self, reason: impl Into<String>) -> Self {
+        self.runnable_reason = Some(reason.into());
+        self
+    }
+
     /// Hides the job from `DescribeJobs` and `ListJobs` until `delay` after submission,
     /// as an eventually consistent read would.
     pub fn with_visibility_delay(mut self, delay: Duration) -> Self {
@@ -291,6 +305,11 @@ impl JobProfile {
         self.status_reason
             .as_deref()
             .unwrap_or(DEFAULT_STATUS_REASON)
+    }
+
+    /// The `statusReason` reported while the job is `RUNNABLE`, if any.
+    pub fn runnable_reason(&self) -> Option<&str> {
+        self.runnable_reason.as_deref()
     }
 
     /// How long after submission the job becomes visible.
@@ -364,6 +383,7 @@ impl JobProfile {
                     profile.exit_code = Some(code);
                 }
                 keys::STATUS_REASON => profile.status_reason = Some(value.to_owned()),
+                keys::RUNNABLE_REASON => profile.runnable_reason = Some(value.to_owned()),
                 keys::VISIBLE_AFTER_MILLIS => {
                     profile.visibility_delay = parse_millis(key, value)?;
                 }

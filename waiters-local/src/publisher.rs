@@ -155,7 +155,7 @@ impl Tracker {
                         at: *at,
                         job: index,
                         order,
-                        entry: entry(app, job, *at, *status),
+                        entry: entry(app, &jobs, job, *at, *status),
                     });
                     self.handled[index] = order + 1;
                 }
@@ -229,11 +229,12 @@ impl Tracker {
 /// `DescribeJobs` serializes it.
 fn entry(
     app: &App,
+    jobs: &crate::jobs::JobStore,
     job: &crate::jobs::Job,
     at: Duration,
     status: JobStatus,
 ) -> PutEventsRequestEntry {
-    let detail = job.detail(at, &app.clock);
+    let detail = jobs.detail(job, at, &app.clock);
     debug!(job_id = %job.id, status = status.name(), "job state change");
     let seconds = app.clock.epoch_millis(at).div_euclid(1000);
     PutEventsRequestEntry::builder()

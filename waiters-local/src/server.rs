@@ -10,7 +10,7 @@ use aws_sdk_batch::config::{BehaviorVersion, Region};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::post;
 use hyper::body::Incoming;
@@ -300,6 +300,12 @@ impl LocalBatch {
         self.counters().get(operation).requests
     }
 
+    /// The access key ids that signed Batch requests, each once, in the order first seen
+    /// (signatures are not checked; this tells a test which credentials a client used).
+    pub fn access_key_ids(&self) -> Vec<String> {
+        self.app.signers.access_key_ids()
+    }
+
     /// Zeroes every counter.
     pub fn reset_counters(&self) {
         self.app.counters.reset();
@@ -393,9 +399,12 @@ fn router(app: Arc<App>) -> Router {
         .fold(Router::new(), |router, operation| {
             router.route(
                 operation.path(),
-                post(move |State(app): State<Arc<App>>, body: Body| async move {
-                    batch_request(&app, operation, body).await
-                }),
+                post(
+                    move |State(app): State<Arc<App>>, headers: HeaderMap, body: Body| async move {
+                        app.signers.record(&headers);
+                        batch_request(&app, operation, body).await
+                    },
+                ),
             )
         })
         .merge(crate::admin::routes())

@@ -509,3 +509,49 @@ async fn admin_routes_show_counters_and_take_fault_rules() {
     assert!(status.contains("200"));
     assert_eq!(server.event_counters(), EventCounters::default());
 }
+
+#[tokio::test(start_paused = true)]
+async fn array_children_send_events_as_any_job_and_the_parent_follows_them() {
+    let mut fake = FakeEventBridge::start(Answer::Accept).await;
+    let server = server(&fake).await;
+    let client = batch_client(&server);
+    let output = client
+        .submit_job()
+        .job_name("sweep")
+        .job_queue("queue")
+        .job_definition("definition")
+        .array_properties(
+            aws_sdk_batch::types::ArrayProperties::builder()
+                .size(2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SubmitJob");
+    let parent = output.job_id().unwrap().to_owned();
+    // Each child: PENDING, RUNNABLE, STARTING, RUNNING, SUCCEEDED (10 events); the
+    // parent: PENDING when its children are RUNNABLE, SUCCEEDED with the last of them.
+    let entries = fake.next(12).await;
+    let of = |id: &str| -> Vec<Value> {
+        entries
+            .iter()
+            .filter(|e| detail(e)["jobId"] == id)
+            .cloned()
+            .collect()
+    };
+    let child = of(&format!("{parent}:1"));
+    assert_eq!(
+        statuses(&child),
+        ["PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
+    );
+    assert_eq!(detail(&child[0])["arrayProperties"], json!({"index": 1}));
+    let parent_events = of(&parent);
+    assert_eq!(statuses(&parent_events), ["PENDING", "SUCCEEDED"]);
+    assert_eq!(times(&parent_events)[0], times(&child)[1], "with RUNNABLE");
+    assert_eq!(times(&parent_events)[1], times(&child)[4]);
+    let last = detail(&parent_events[1]);
+    assert_eq!(last["arrayProperties"]["size"], 2);
+    assert_eq!(last["arrayProperties"]["statusSummary"]["SUCCEEDED"], 2);
+    assert!(fake.rest(HOUR * 10).await.is_empty());
+    server.shutdown().await;
+}

@@ -1,8 +1,44 @@
-//! The `waiters!` macro. Use it through `waiters-runtime`, which re-exports it and which
-//! the generated code calls: `waiters_runtime::waiters!("models/my-waiters.json");`.
+//! `waiters!`: AWS Batch waiters from a botocore waiters-2 model, checked while your crate
+//! compiles.
+//!
+//! A waiter model is JSON: each waiter names a Batch operation, a delay, an attempt budget
+//! and acceptors, JMESPath expressions over the operation's response. Loaded at run time,
+//! a typo in one of them (`jobs[].statuz`, a status Batch does not have) shows only when
+//! the waiter runs, or never. `waiters!` reads the model at build time, checks all of it
+//! against Batch's shapes, and turns each waiter into a Rust type whose acceptors are
+//! getter calls on the SDK's typed output; a mistake is a compile error naming the file and
+//! the JSON path, and every mistake of the model is reported in one build.
+//!
+//! Use it through `waiters-runtime`, which re-exports it and which the generated code
+//! calls: `waiters_runtime::waiters!("models/my-waiters.json")`, the path relative to your
+//! crate's `Cargo.toml` (the crate rebuilds when the file changes), or the model inline:
+//!
+//! ```
+//! mod jobs {
+//!     waiters_runtime::waiters!(json = r#"{"version": 2, "waiters": {"JobStarted": {
+//!         "operation": "DescribeJobs", "delay": 10, "maxAttempts": 60,
+//!         "acceptors": [
+//!             {"matcher": "pathAll", "argument": "jobs[].status", "expected": "RUNNING", "state": "success"},
+//!             {"matcher": "pathAny", "argument": "jobs[].status", "expected": "FAILED", "state": "failure"}]}}}"#);
+//! }
+//! use waiters_runtime::AcceptorState;
+//! use waiters_runtime::aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput;
+//! use waiters_runtime::aws_sdk_batch::types::{JobDetail, JobStatus};
+//!
+//! // The model's values are constants; `jobs::Waiters` adds `client.wait_until_job_started()`.
+//! assert_eq!(jobs::JobStarted::MAX_ATTEMPTS, 60);
+//! let running = JobDetail::builder()
+//!     .job_id("6d1c").job_name("nightly").job_queue("q").job_definition("d")
+//!     .status(JobStatus::Running).started_at(1)
+//!     .build();
+//! let output = DescribeJobsOutput::builder().jobs(running).build();
+//! let matched = jobs::JobStarted::classify(&Ok(output)).expect("the first acceptor");
+//! assert_eq!(matched.state, AcceptorState::Success);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! This crate only parses the macro input and reads the model file; `waiters-codegen`
-//! does the rest.
+//! does the rest, and the [`waiters!`] docs list every key.
 
 use std::path::Path;
 

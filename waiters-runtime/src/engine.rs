@@ -225,9 +225,16 @@ where
         }
     }
     loop {
-        let (response, call_started) = state
-            .next_response(&mut operation, first_response.take())
-            .await?;
+        // The call is awaited here rather than in a `LoopState` method: an inner future
+        // would keep its own copy of the loop's locals in every waiting job's future.
+        let call = state.call_window()?;
+        let finished = match (first_response.take(), call.limit) {
+            (Some(response), _) => Some(*response),
+            (None, Some(limit)) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
+            (None, None) => Some(operation.call().await),
+        };
+        let response = state.call_outcome(finished, &call)?;
+        let call_started = call.started;
         state.attempts = state.attempts.saturating_add(1);
         let matched = classify(&response);
         let verdict = state.judge(&response, matched.as_ref(), call_started);
@@ -250,11 +257,17 @@ where
             next_poll,
             elapsed,
         });
-        match state.settle(verdict, response, next_poll, elapsed) {
-            Next::CallAt(wake) => operation.sleep_until(wake).await,
-            // Too far to represent: tokio sleeps "forever" without overflowing.
-            Next::CallAfter(sleep) => tokio::time::sleep(sleep).await,
+        // `Next` is taken apart before the sleep: held across it (as a match scrutinee
+        // would be), it would put a whole result into every sleeping wait's future.
+        let (wake, sleep) = match state.settle(verdict, response, next_poll, elapsed) {
+            Next::CallAt(wake) => (Some(wake), Duration::ZERO),
+            Next::CallAfter(sleep) => (None, sleep),
             Next::Done(result) => return result,
+        };
+        match wake {
+            Some(wake) => operation.sleep_until(wake).await,
+            // Too far to represent: tokio sleeps "forever" without overflowing.
+            None => tokio::time::sleep(sleep).await,
         }
     }
 }
@@ -267,6 +280,15 @@ enum Next<O, E> {
     CallAfter(Duration),
     /// The end of the wait.
     Done(Result<Waited<O, E>, WaitError<O, E>>),
+}
+
+/// When a call started and the instants that cut it short.
+struct CallWindow {
+    started: Instant,
+    /// When the call's own timeout ends it.
+    call_deadline: Option<Instant>,
+    /// The earlier of the wait's deadline and `call_deadline`.
+    limit: Option<Instant>,
 }
 
 /// What the wait loop carries from one attempt to the next.
@@ -304,40 +326,41 @@ impl<'a, O, E: OperationError> LoopState<'a, O, E> {
         }
     }
 
-    /// The next response: `first` if there is one, else a call, raced against the deadline
-    /// and the call timeout (no call starts at or after the deadline, and none runs past it
-    /// or past its own timeout). Also returns when the call started.
-    async fn next_response<Op: Call<O, E>>(
-        &mut self,
-        operation: &mut Op,
-        first: Option<Box<Result<O, E>>>,
-    ) -> Result<(Result<O, E>, Instant), WaitError<O, E>> {
-        let call_started = Instant::now();
-        if self
-            .deadline
-            .is_some_and(|deadline| call_started >= deadline)
-        {
+    /// The window of the next call: no call starts at or after the deadline, and none runs
+    /// past it or past its own timeout.
+    fn call_window(&mut self) -> Result<CallWindow, WaitError<O, E>> {
+        let started = Instant::now();
+        if self.deadline.is_some_and(|deadline| started >= deadline) {
             return Err(self.max_wait_exceeded());
         }
         let call_deadline = self
             .config
             .call_timeout
-            .and_then(|timeout| call_started.checked_add(timeout));
+            .and_then(|timeout| started.checked_add(timeout));
         let limit = match (self.deadline, call_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let finished = match (first, limit) {
-            (Some(response), _) => Some(*response),
-            (None, Some(limit)) => tokio::time::timeout_at(limit, operation.call()).await.ok(),
-            (None, None) => Some(operation.call().await),
-        };
+        Ok(CallWindow {
+            started,
+            call_deadline,
+            limit,
+        })
+    }
+
+    /// The response of a call made in `window`; `None` when its limit came first: the
+    /// deadline ends the wait, a call timeout is a transient error where `E` has one.
+    fn call_outcome(
+        &mut self,
+        finished: Option<Result<O, E>>,
+        window: &CallWindow,
+    ) -> Result<Result<O, E>, WaitError<O, E>> {
         match finished {
-            Some(response) => Ok((response, call_started)),
+            Some(response) => Ok(response),
             // The deadline came first (or at the same time).
             None if self
                 .deadline
-                .is_some_and(|d| call_deadline.is_none_or(|c| d <= c)) =>
+                .is_some_and(|d| window.call_deadline.is_none_or(|c| d <= c)) =>
             {
                 Err(self.max_wait_exceeded())
             }
@@ -345,7 +368,7 @@ impl<'a, O, E: OperationError> LoopState<'a, O, E> {
                 let timeout = self.config.call_timeout.unwrap_or_default();
                 tracing::debug!(waiter = %self.waiter, ?timeout, "call abandoned after its timeout");
                 match E::call_timed_out(timeout) {
-                    Some(error) => Ok((Err(error), call_started)),
+                    Some(error) => Ok(Err(error)),
                     None => {
                         self.attempts = self.attempts.saturating_add(1);
                         Err(self.fail(FailureReason::CallTimedOut { timeout }))

@@ -1,21 +1,59 @@
 //! AWS Batch waiters with botocore's semantics, for Rust.
 //!
-//! - [`BatchWaiters`]: waiters from a waiter model loaded at run time (the bundled one or
-//!   yours), with the API of Airflow's `BatchWaitersHook`: `default_config`,
-//!   `waiter_config`, `waiter_model`, `list_waiters`, `get_waiter`, `wait` and
-//!   `wait_for_job`; waiters on any read-only Batch operation
-//!   ([`SUPPORTED_OPERATIONS`](batch::SUPPORTED_OPERATIONS)) take the operation's input as request JSON.
-//! - [`waiters!`]: typed waiters generated from a model at build time, checked by the
-//!   compiler ([`typed`]).
-//! - [`engine::wait`]: the wait loop itself, generic over the operation and the acceptors,
-//!   with fixed or jittered delays, attempt and time budgets, transient-error retries and
-//!   cancellation by dropping the future.
+//! A Batch job is submitted and then waited for: until it exists, runs, and ends. Apache
+//! Airflow does this with botocore waiters driven by a JSON model (`BatchWaitersHook`:
+//! JobExists, JobRunning, JobComplete and `wait_for_job`). This crate is that, for
+//! `aws-sdk-batch`, in three forms that share one wait loop:
 //!
-//! What differs from botocore, on purpose: models are validated completely up front;
-//! transient errors (throttling, 5xx, timeouts, connection failures) that no acceptor
-//! matched are retried with backoff instead of ending the wait; a wait can have a deadline
-//! and returns its last response on success and failure; "Previously accepted state" names
-//! the acceptor that really matched last; `1 == 1.0` but `1 != true`.
+//! - [`BatchWaiters`]: waiters from a model loaded at run time (the bundled one or yours),
+//!   with the hook's API: `default_config`, `list_waiters`, `get_waiter`, `wait_for_job`.
+//!   A model is validated completely when it is loaded, every problem with its JSON path.
+//!   Waiters may poll any read-only Batch operation
+//!   ([`SUPPORTED_OPERATIONS`](batch::SUPPORTED_OPERATIONS)), given its input as request JSON.
+//! - [`waiters!`]: typed waiters generated from a model while your crate compiles; their
+//!   acceptors are getter calls the compiler checks ([`typed`] has the bundled three).
+//! - [`JobPoller`]: one shared poller for many waits, DescribeJobs calls of up to 100 ids;
+//!   with the `events` feature, Batch's job state events from SQS feed it ([`events`]).
+//!
+//! Transient errors (throttling, 5xx, timeouts, lost connections) are retried with backoff
+//! instead of ending the wait; a wait can have a deadline, is cancelled by dropping it,
+//! and returns its last response on success and failure ([`Waited`], [`WaitError`]).
+//!
+//! The library takes `aws-sdk-batch` without default features: an application depends on
+//! `aws-config` and `aws-sdk-batch` (default features: the tokio sleep and the HTTPS client)
+//! beside this crate, and builds its client as usual. Here the client is a mock answering
+//! RUNNING, then SUCCEEDED, on a paused clock:
+//!
+//! ```
+//! # use aws_smithy_mocks::{RuleMode, mock, mock_client};
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let job = |status: &str| format!(r#"{{"jobs": [{{"jobId": "6d1c", "jobName": "nightly",
+//! #     "jobQueue": "q", "jobDefinition": "d", "status": "{status}", "createdAt": 1,
+//! #     "startedAt": 2, "container": {{"exitCode": 0}}}}]}}"#);
+//! # let rule = mock!(aws_sdk_batch::Client::describe_jobs).sequence()
+//! #     .http_status(200, Some(job("RUNNING")))
+//! #     .http_status(200, Some(job("SUCCEEDED"))).repeatedly().build();
+//! # let client = mock_client!(aws_sdk_batch, RuleMode::Sequential, [&rule]);
+//! use waiters_runtime::{BatchWaiters, JobWaitError};
+//!
+//! let waiters = BatchWaiters::new(client.clone());
+//! assert_eq!(waiters.list_waiters(), ["JobComplete", "JobExists", "JobRunning"]);
+//!
+//! // JobExists, JobRunning, JobComplete with Airflow's jitter, then the status check.
+//! match waiters.wait_for_job("6d1c", None).await {
+//!     Ok(job) => assert_eq!(job.status().map(|s| s.as_str()), Some("SUCCEEDED")),
+//!     Err(e @ JobWaitError::JobFailed { .. }) => eprintln!("{e}, exit code {:?}", e.exit_code()),
+//!     Err(e) => return Err(e.into()),
+//! }
+//!
+//! // The same phase, typed: the DescribeJobsOutput comes back with the outcome.
+//! let done = waiters_runtime::typed::JobComplete::new(&client).jobs("6d1c").wait().await?;
+//! assert_eq!(done.attempts(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! The guide (`docs/` in the repository) has a chapter for each part.
 #![warn(missing_docs)]
 
 // Generated code names the runtime by its absolute path, also inside this crate (typed.rs).
@@ -24,9 +62,11 @@ extern crate self as waiters_runtime;
 #[doc(hidden)]
 #[path = "codegen_support.rs"]
 pub mod __private;
+pub mod array;
 pub mod batch;
 mod call;
 pub mod config;
+pub mod diagnose;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -96,7 +96,9 @@ where
             }
             _ => "the request failed".to_owned(),
         };
-        let causes = causes(self);
+        let mut causes = causes(self);
+        // A modeled service error's source repeats its code and message.
+        causes.retain(|cause| !what.contains(cause.as_str()));
         let line = if causes.is_empty() {
             what
         } else {

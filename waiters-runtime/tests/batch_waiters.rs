@@ -71,38 +71,67 @@ fn seed_example_config_and_waiter_independence() {
         custom.list_waiters(),
         ["JobComplete", "JobExists", "JobRunning", "JobWhenever"]
     );
-    // waiter_config is this instance's model, also a copy.
-    let mut seen = custom.waiter_config();
-    assert_eq!(seen["waiters"]["JobExists"]["delay"], 7);
-    seen["waiters"]["JobExists"]["delay"] = json!(99);
     assert_eq!(custom.waiter_config()["waiters"]["JobExists"]["delay"], 7);
-    // Mutating the JSON we passed in after the fact leaks nowhere.
-    custom_config["waiters"]["JobExists"]["delay"] = json!(1000);
+}
+
+/// What `get_waiter` hands out can be changed and used without changing what comes
+/// after: a change that reached the model (shared state, a write-back into its JSON)
+/// would show in the next `get_waiter` or in the model's JSON.
+#[tokio::test(start_paused = true)]
+async fn a_waiter_changed_through_get_waiter_changes_neither_the_next_one_nor_the_model() {
+    let rule = describe_jobs(vec![jobs(vec![])]);
+    let waiters = BatchWaiters::new(client(&rule));
+    let model_json = waiters.waiter_config();
+    let fresh = |waiters: &BatchWaiters| {
+        let config = waiters.get_waiter("JobExists").unwrap().config;
+        (
+            config.delay,
+            config.max_attempts,
+            config.max_wait,
+            config.transient_errors,
+            config.call_timeout,
+            config.connect_give_up,
+        )
+    };
+    let before = fresh(&waiters);
     assert_eq!(
-        custom.waiter_model().waiter("JobExists").unwrap().delay(),
-        Duration::from_secs(7)
+        (before.0, before.1),
+        (Duration::from_secs(2), Some(100)),
+        "the model's delay and attempts"
     );
 
-    // A waiter's config can change without touching the model or later waiters.
-    assert_eq!(
-        waiters.get_waiter("JobExists").unwrap().config.delay,
-        Duration::from_secs(2)
-    );
     let mut waiter = waiters.get_waiter("JobExists").unwrap();
     waiter.config.delay = Duration::from_secs(10);
-    waiter.config.max_attempts = Some(10);
+    waiter.config.max_attempts = Some(3);
+    waiter.config.max_wait = Some(Duration::from_secs(25));
+    waiter.config.transient_errors = waiters_runtime::config::TransientRetry::Disabled;
+    waiter.config.call_timeout = Some(Duration::from_secs(1));
+    waiter.config.connect_give_up = None;
+    // Used with its changes: three attempts 10 s apart, on a job never visible.
+    let start = Instant::now();
+    let error = waiter.wait(["job-1"]).await.unwrap_err();
     assert_eq!(
-        waiters.get_waiter("JobExists").unwrap().config.delay,
-        Duration::from_secs(2)
+        (error.attempts(), start.elapsed()),
+        (3, Duration::from_secs(20))
     );
+    assert_eq!(rule.num_calls(), 3);
+
+    assert_eq!(fresh(&waiters), before, "the next get_waiter's config");
+    assert_eq!(waiters.waiter_config(), model_json, "the model's JSON");
     assert_eq!(
-        waiters.get_waiter("JobExists").unwrap().config.max_attempts,
-        Some(100)
+        waiters.waiter_model().waiter_json("JobExists"),
+        Some(model_json["waiters"]["JobExists"].clone())
     );
+    let definition = waiters.waiter_model().waiter("JobExists").unwrap();
     assert_eq!(
-        waiters.waiter_model().waiter("JobExists").unwrap().delay(),
-        Duration::from_secs(2)
+        (definition.delay(), definition.max_attempts()),
+        (Duration::from_secs(2), 100)
     );
+    // And a second waiter, changed differently, is what the model says until changed.
+    let mut second = waiters.get_waiter("JobExists").unwrap();
+    assert_eq!(second.config.delay, Duration::from_secs(2));
+    second.config.delay = Duration::from_secs(1);
+    assert_eq!(waiter.config.delay, Duration::from_secs(10));
 }
 
 #[test]

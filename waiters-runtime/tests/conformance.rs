@@ -16,7 +16,7 @@
 //! Each run must give what botocore gave: success or failure, the number of calls, the
 //! reason and message, every sleep, the acceptor that matched (on each call where the path
 //! shows it), and the last response. Where we differ on purpose the vector carries a
-//! `deviation` naming the README items, with the result our documented rules give, and
+//! `deviation` naming the items of docs/botocore.md, with the result our documented rules give, and
 //! that is what is asserted instead. Vectors whose responses include transient errors also
 //! carry `default_config`: the result with our default transient-error retries, asserted
 //! with `WaiterConfig::new`.
@@ -51,7 +51,7 @@ const AIRFLOW_JSON: &str = include_str!("../../tests/fixtures/airflow-reference.
 /// The vector files, in the order they are replayed.
 const FILES: [&str; 4] = ["airflow", "bundled", "handwritten", "corpus"];
 
-/// Deviation kinds: the README item ("Where we differ from botocore, on purpose") each one
+/// Deviation kinds: the item of docs/botocore.md ("Where we differ from botocore, on purpose") each one
 /// is, and how that item starts.
 const DEVIATIONS: [(&str, u32, &str); 7] = [
     ("validation", 1, "**Validation up front.**"),
@@ -932,11 +932,12 @@ fn check_vector(vector: &Vector) {
 
 #[test]
 fn deviations_name_readme_items() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
-    let section = readme
+    let guide =
+        std::fs::read_to_string(repo_root().join("docs/botocore.md")).expect("docs/botocore.md");
+    let section = guide
         .split("## Where we differ from botocore, on purpose")
         .nth(1)
-        .expect("the README lists the deliberate differences")
+        .expect("the guide lists the deliberate differences")
         .split("\n## ")
         .next()
         .expect("the section");

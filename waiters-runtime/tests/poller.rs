@@ -19,9 +19,11 @@ use futures_util::future::join_all;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tokio::time::Instant;
-use waiters_runtime::engine::NoObserver;
+use waiters_runtime::engine::{Attempt, NoObserver};
 use waiters_runtime::error::{AcceptorMatch, FailureReason};
 use waiters_runtime::operation::DescribeJobsSdkError;
+use waiters_runtime::poller::DEFAULT_TOLERANCE;
+use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::typed::{JobComplete, JobRunning};
 use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions, WaitError, Waited, WaiterConfig};
 
@@ -429,11 +431,38 @@ fn wait_spec(jobs: usize) -> impl Strategy<Value = WaitSpec> {
         })
 }
 
-async fn run_wait(client: &Client, poller: Option<&JobPoller>, spec: &WaitSpec) -> Outcome {
+/// Each attempt of a wait: when (since the wait started), and the jobs its response held.
+type Attempts = Vec<(Duration, Vec<String>)>;
+
+/// Records every attempt of a wait into `log`.
+fn record<'a, O: 'a>(
+    log: &'a mut Attempts,
+    output: impl Fn(&O) -> &DescribeJobsOutput + 'a,
+) -> impl FnMut(&Attempt<'_, O, DescribeJobsSdkError>) + 'a {
+    move |attempt| {
+        let jobs = attempt
+            .response
+            .as_ref()
+            .map(|o| {
+                let mut jobs = statuses(output(o));
+                jobs.sort();
+                jobs
+            })
+            .unwrap_or_default();
+        log.push((attempt.elapsed, jobs));
+    }
+}
+
+async fn run_wait(
+    client: &Client,
+    poller: Option<&JobPoller>,
+    spec: &WaitSpec,
+) -> (Outcome, Attempts) {
     tokio::time::sleep(spec.start).await;
     let ids: Vec<String> = spec.jobs.iter().map(|j| format!("job-{j}")).collect();
     let config = WaiterConfig::botocore(spec.delay, spec.max_attempts);
-    match spec.kind {
+    let mut log = Attempts::new();
+    let outcome = match spec.kind {
         Kind::TypedComplete | Kind::TypedRunning => {
             macro_rules! typed {
                 ($waiter:ty) => {{
@@ -443,7 +472,8 @@ async fn run_wait(client: &Client, poller: Option<&JobPoller>, spec: &WaitSpec) 
                     if let Some(poller) = poller {
                         waiter = waiter.poller(poller);
                     }
-                    outcome(waiter.wait().await, |o| o)
+                    let result = waiter.wait_observed(record(&mut log, |o| o)).await;
+                    outcome(result, |o| o)
                 }};
             }
             match spec.kind {
@@ -459,23 +489,41 @@ async fn run_wait(client: &Client, poller: Option<&JobPoller>, spec: &WaitSpec) 
             if let Some(poller) = poller {
                 waiter = waiter.poller(poller);
             }
-            outcome(waiter.wait(ids).await, |r| &r.output)
+            let result = waiter
+                .wait_observed(ids, record(&mut log, |r: &DescribeJobsResponse| &r.output))
+                .await;
+            outcome(result, |r| &r.output)
         }
-    }
+    };
+    (outcome, log)
 }
 
 async fn scenario(jobs: &[Timeline], waits: &[WaitSpec], pooled: bool) -> (Vec<Outcome>, usize) {
+    let (outcomes, calls) = scenario_at(jobs, waits, pooled.then_some(Duration::ZERO)).await;
+    (outcomes.into_iter().map(|(o, _)| o).collect(), calls)
+}
+
+/// Runs the waits alone (`tolerance` `None`) or through a poller with that tolerance;
+/// returns each wait's outcome and attempts, and the calls the service saw.
+async fn scenario_at(
+    jobs: &[Timeline],
+    waits: &[WaitSpec],
+    tolerance: Option<Duration>,
+) -> (Vec<(Outcome, Attempts)>, usize) {
     let fake = FakeBatch::new(
         jobs.iter()
             .enumerate()
             .map(|(i, t)| (format!("job-{i}"), t.clone())),
     );
     let client = fake.client();
-    let poller = JobPoller::builder(&client)
-        .tolerance(Duration::ZERO)
-        .build();
-    let poller = pooled.then_some(&poller);
-    let outcomes = join_all(waits.iter().map(|spec| run_wait(&client, poller, spec))).await;
+    let poller =
+        tolerance.map(|tolerance| JobPoller::builder(&client).tolerance(tolerance).build());
+    let outcomes = join_all(
+        waits
+            .iter()
+            .map(|spec| run_wait(&client, poller.as_ref(), spec)),
+    )
+    .await;
     (outcomes, fake.calls().len())
 }
 
@@ -505,5 +553,164 @@ proptest! {
             Outcome::Failure { reason: FailureReason::RequestFailed { .. }, .. })), "{:?}", alone);
         prop_assert_eq!(&alone, &pooled);
         prop_assert!(calls_pooled <= calls_alone);
+    }
+}
+
+/// What the model's acceptors decide on a response: `Some(true)` success, `Some(false)`
+/// failure, `None` retry (JobComplete: all SUCCEEDED, any FAILED; JobRunning: all
+/// RUNNING, all FAILED or all SUCCEEDED).
+fn verdict(kind: &Kind, jobs: &[String]) -> Option<bool> {
+    let all =
+        |status: &str| !jobs.is_empty() && jobs.iter().all(|j| j.ends_with(&format!("={status}")));
+    match kind {
+        Kind::TypedRunning => (all("RUNNING") || all("FAILED") || all("SUCCEEDED")).then_some(true),
+        Kind::TypedComplete | Kind::RunTime => {
+            if all("SUCCEEDED") {
+                Some(true)
+            } else if jobs.iter().any(|j| j.ends_with("=FAILED")) {
+                Some(false)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// What each wait must have seen through a poller that answers up to `tolerance` early:
+/// its first call at its start; each next one at most `min(tolerance, delay / 2)` early
+/// and never late (a call's round trip takes no time here); every response the jobs'
+/// states at the time of its call; every response but the last one undecided by the
+/// acceptors; the last one decided, or the attempt budget spent; and the outcome saying so.
+fn check_against_the_timelines(
+    jobs: &[Timeline],
+    spec: &WaitSpec,
+    (outcome, attempts): &(Outcome, Attempts),
+    tolerance: Duration,
+) -> Result<(), TestCaseError> {
+    let early = tolerance.min(spec.delay / 2);
+    prop_assert_eq!(attempts.first().map(|(at, _)| *at), Some(Duration::ZERO));
+    for pair in attempts.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        prop_assert!(
+            gap >= spec.delay - early && gap <= spec.delay,
+            "a call {:?} after the previous one, delay {:?}, at most {:?} early: {:?}",
+            gap,
+            spec.delay,
+            early,
+            attempts
+        );
+    }
+    for (at, seen) in attempts {
+        let mut truth: Vec<String> = spec
+            .jobs
+            .iter()
+            .map(|j| {
+                let status = jobs[*j]
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| *t <= spec.start + *at)
+                    .unwrap()
+                    .1;
+                format!("job-{j}={status}")
+            })
+            .collect();
+        truth.sort();
+        truth.dedup();
+        prop_assert_eq!(seen, &truth, "at {:?} of {:?}", at, attempts);
+    }
+    let (last_at, last) = attempts.last().unwrap();
+    for (_, seen) in &attempts[..attempts.len() - 1] {
+        prop_assert_eq!(verdict(&spec.kind, seen), None, "{:?}", attempts);
+    }
+    let count = attempts.len() as u32;
+    match (verdict(&spec.kind, last), outcome) {
+        (
+            Some(true),
+            Outcome::Success {
+                attempts,
+                elapsed,
+                statuses,
+                ..
+            },
+        ) => {
+            let mut statuses = statuses.clone();
+            statuses.sort();
+            prop_assert_eq!((*attempts, *elapsed, &statuses), (count, *last_at, last));
+        }
+        (
+            Some(false),
+            Outcome::Failure {
+                reason: FailureReason::TerminalFailure { .. },
+                attempts,
+                elapsed,
+                statuses,
+            },
+        )
+        | (
+            None,
+            Outcome::Failure {
+                reason: FailureReason::MaxAttemptsExceeded { .. },
+                attempts,
+                elapsed,
+                statuses,
+            },
+        ) => {
+            let statuses = statuses.clone().map(|mut s| {
+                s.sort();
+                s
+            });
+            prop_assert_eq!((*attempts, *elapsed), (count, *last_at));
+            prop_assert_eq!(statuses.as_ref(), Some(last));
+            prop_assert!(verdict(&spec.kind, last).is_some() || count == spec.max_attempts);
+        }
+        (verdict, outcome) => {
+            return Err(TestCaseError::fail(format!(
+                "the last response decides {verdict:?}, the wait ended {outcome:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Waits with delays either below twice the default tolerance (early by half the delay at
+/// most) or above it (early by the tolerance at most).
+fn wide_wait_spec(jobs: usize) -> impl Strategy<Value = WaitSpec> {
+    (wait_spec(jobs), prop_oneof![1u64..5, 20u64..40]).prop_map(|(mut spec, delay)| {
+        spec.delay = Duration::from_secs(delay);
+        spec
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// At the default tolerance (10 s) calls come early to share: each wait still sees
+    /// the jobs' real states at every call, decides as its acceptors say, and no call
+    /// comes earlier than the tolerance (or half the delay) allows, nor late. Alone, each
+    /// wait's calls come exactly at its delay, which the same check holds to.
+    #[test]
+    fn each_wait_at_the_default_tolerance_sees_what_the_timelines_say(
+        (jobs, waits) in prop::collection::vec(timeline(), 1..6)
+            .prop_flat_map(|jobs| {
+                let n = jobs.len();
+                (Just(jobs), prop::collection::vec(wide_wait_spec(n), 1..8))
+            })
+    ) {
+        let run = |tolerance| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap()
+                .block_on(scenario_at(&jobs, &waits, tolerance))
+        };
+        let (alone, _) = run(None);
+        let (pooled, _) = run(Some(DEFAULT_TOLERANCE));
+        for (spec, seen) in waits.iter().zip(&alone) {
+            check_against_the_timelines(&jobs, spec, seen, Duration::ZERO)?;
+        }
+        for (spec, seen) in waits.iter().zip(&pooled) {
+            check_against_the_timelines(&jobs, spec, seen, DEFAULT_TOLERANCE)?;
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Job state events feeding the shared poller (what `events::EventSource` does with an SQS
 //! queue), on the paused clock against a scripted Batch: changes are reported at once,
-//! calls drop to the reconciliation rate, and lost, duplicated or reordered events still
-//! give the outcomes polling gives.
+//! calls drop to the reconciliation rate, and with events lost, duplicated, late or out of
+//! order every wait still ends as the documented rules say (outcome, attempts, when it
+//! returned, last response), worked out by a model apart from the poller.
 
 mod common;
 
@@ -15,7 +16,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use waiters_runtime::config::{DelayStrategy, RandomSource};
 use waiters_runtime::engine::NoObserver;
-use waiters_runtime::error::{AcceptorMatch, FailureReason};
+use waiters_runtime::error::FailureReason;
 use waiters_runtime::events::{EventOutcome, JobStateEvent};
 use waiters_runtime::typed::JobComplete;
 use waiters_runtime::{JobPoller, JobWaitOptions, typed};
@@ -268,76 +269,321 @@ async fn turning_events_off_falls_back_to_polling() {
     assert_eq!(error.elapsed(), Duration::from_secs(1020));
 }
 
-/// A realistic lifecycle: RUNNABLE, RUNNING, then SUCCEEDED or FAILED.
-fn job_lifecycle() -> impl Strategy<Value = Timeline> {
-    (1u64..40, 1u64..40, any::<bool>()).prop_map(|(start, run, ok)| {
-        vec![
-            (Duration::ZERO, "RUNNABLE"),
-            (Duration::from_millis(start * 1000 + 500), "RUNNING"),
-            (
-                Duration::from_millis((start + run) * 1000 + 500),
-                if ok { "SUCCEEDED" } else { "FAILED" },
-            ),
-        ]
+/// A job's life with a change every 1 to 20 s (at half seconds, never at a whole-second
+/// poll): done at once, retried after a failed attempt (back to RUNNABLE, one attempt
+/// listed), or FAILED on attempt 1 and then SUCCEEDED on attempt 2. In the last, the order
+/// of the events decides the outcome: FAILED applied after SUCCEEDED would fail a wait
+/// that should succeed.
+fn retrying_lifecycle() -> impl Strategy<Value = Timeline> {
+    (0usize..3, prop::collection::vec(1u64..20, 4), any::<bool>()).prop_map(|(shape, gaps, ok)| {
+        let end: &'static str = if ok { "SUCCEEDED" } else { "FAILED" };
+        let statuses: Vec<&'static str> = match shape {
+            0 => vec![
+                "RUNNABLE",
+                "RUNNING",
+                if ok { "SUCCEEDED:1" } else { "FAILED:1" },
+            ],
+            1 => vec![
+                "RUNNABLE",
+                "RUNNING",
+                "RUNNABLE:1",
+                "RUNNING:1",
+                if end == "SUCCEEDED" {
+                    "SUCCEEDED:2"
+                } else {
+                    "FAILED:2"
+                },
+            ],
+            _ => vec!["RUNNABLE", "RUNNING", "FAILED:1", "SUCCEEDED:2"],
+        };
+        let mut at = Duration::ZERO;
+        statuses
+            .into_iter()
+            .enumerate()
+            .map(|(i, status)| {
+                if i > 0 {
+                    at = Duration::from_millis(
+                        (at.as_millis() as u64 / 1000 + gaps[i - 1]) * 1000 + 500,
+                    );
+                }
+                (at, status)
+            })
+            .collect()
     })
 }
 
-#[derive(Debug, PartialEq)]
-enum Outcome {
-    Success(AcceptorMatch),
-    Failure(Option<AcceptorMatch>),
+/// What a user sees of a wait: how it ended, its attempts, when it returned, and the jobs
+/// of its last response (id, status, attempts listed), sorted.
+#[derive(Clone, Debug, PartialEq)]
+struct Seen {
+    succeeded: bool,
+    attempts: u32,
+    returned: Duration,
+    jobs: Vec<(String, String, usize)>,
 }
 
-async fn run(
+/// A job's status and the number of attempts listed.
+type JobState = (String, usize);
+
+/// A job state reaching the poller: when (since the start), which job, what state.
+type Delivery = (Duration, usize, JobState);
+
+/// How far a job has come, as the documented rule orders it: attempts made, then the
+/// status in SUBMITTED < PENDING < RUNNABLE < STARTING < RUNNING < SUCCEEDED | FAILED.
+fn progress(state: &JobState) -> (usize, usize) {
+    let order = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING"];
+    let rank = order
+        .iter()
+        .position(|s| *s == state.0)
+        .unwrap_or(order.len());
+    (state.1, rank)
+}
+
+fn parse_state(status: &str) -> JobState {
+    match status.split_once(':') {
+        Some((status, n)) => (status.to_owned(), n.parse().unwrap()),
+        None => (status.to_owned(), 0),
+    }
+}
+
+fn true_state(timeline: &Timeline, at: Duration) -> JobState {
+    let status = timeline.iter().rev().find(|(t, _)| *t <= at).unwrap().1;
+    parse_state(status)
+}
+
+/// JobComplete's acceptors on the jobs of a response: `Some(true)` when all SUCCEEDED,
+/// `Some(false)` when any FAILED, `None` to go on waiting.
+fn verdict(jobs: &[(String, String, usize)]) -> Option<bool> {
+    if !jobs.is_empty() && jobs.iter().all(|(_, s, _)| s == "SUCCEEDED") {
+        Some(true)
+    } else if jobs.iter().any(|(_, s, _)| s == "FAILED") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+const DELAY: Duration = Duration::from_secs(7);
+const RECONCILE_EVERY: Duration = Duration::from_secs(30);
+
+/// What each wait must see, worked out apart from the poller: the poller's knowledge of
+/// each job is what the deliveries so far (the events as published, and the answers of the
+/// DescribeJobs calls the service saw) tell, each moving a job only forward. A wait's
+/// first call is at 0; after that it hears of every change of its jobs' knowledge at once
+/// and otherwise asks every `DELAY`, each time answered from the knowledge; it ends on the
+/// first answer JobComplete's acceptors decide.
+///
+/// The schedule keeps instants apart, so that the expected answer is unambiguous: events
+/// come at half seconds plus a millisecond of their own, DescribeJobs calls at whole
+/// seconds (0 and every `RECONCILE_EVERY`), and no wait's due call meets a call in the
+/// first 210 s (7 k = 30 m).
+fn expected(
     jobs: &[(String, Timeline)],
     waits: &[Vec<usize>],
-    faults: Option<&[(u32, u64)]>,
-) -> Vec<Outcome> {
-    let fake = FakeBatch::new(jobs.to_vec());
-    let client: Client = fake.client();
-    let poller = JobPoller::new(&client);
-    if faults.is_some() {
-        poller.set_events(Some(Duration::from_secs(30)));
+    events: &[Delivery],
+    calls: &[(Duration, Vec<String>)],
+) -> Vec<Seen> {
+    let index = |id: &str| jobs.iter().position(|(j, _)| j == id).unwrap();
+    let mut deliveries: Vec<Delivery> = events.to_vec();
+    for (at, ids) in calls {
+        for id in ids {
+            let job = index(id);
+            deliveries.push((*at, job, true_state(&jobs[job].1, *at)));
+        }
     }
-    let waiters: Vec<JobComplete> = waits
+    deliveries.sort_by_key(|(at, _, _)| *at);
+    // Each change of knowledge: when, which job, what is known of every job after it.
+    let mut known: Vec<Option<JobState>> = vec![None; jobs.len()];
+    let mut changes: Vec<(Duration, usize, Vec<Option<JobState>>)> = Vec::new();
+    for (at, job, state) in deliveries {
+        if known[job]
+            .as_ref()
+            .is_none_or(|k| progress(&state) > progress(k))
+        {
+            known[job] = Some(state);
+            changes.push((at, job, known.clone()));
+        }
+    }
+    let known_at = |at: Duration| {
+        changes
+            .iter()
+            .rev()
+            .find(|(t, _, _)| *t <= at)
+            .map(|(_, _, k)| k.clone())
+            .unwrap_or_else(|| vec![None; jobs.len()])
+    };
+    waits
         .iter()
         .map(|ids| {
-            let ids: Vec<String> = ids.iter().map(|i| jobs[*i].0.clone()).collect();
-            JobComplete::new(&client)
-                .set_jobs(Some(ids))
-                .delay(Duration::from_secs(7))
-                .unlimited_attempts()
-                .poller(&poller)
-        })
-        .collect();
-    let waited = join_all(waiters.iter().map(JobComplete::wait));
-    let events = async {
-        if let Some(faults) = faults {
-            publish(&poller, &fake, jobs, |i| {
-                let (copies, delay) = faults[i % faults.len()];
-                (copies, Duration::from_secs(delay))
-            })
-            .await;
-        }
-    };
-    let (results, ()) = tokio::join!(waited, events);
-    results
-        .into_iter()
-        .map(|r| match r {
-            Ok(w) => Outcome::Success(w.acceptor().clone()),
-            Err(e) => Outcome::Failure(e.acceptor().cloned()),
+            let answer = |at: Duration| {
+                let known = known_at(at);
+                let mut seen: Vec<(String, String, usize)> = ids
+                    .iter()
+                    .map(|j| {
+                        let (status, attempts) = known[*j].clone().expect("known after 0");
+                        (jobs[*j].0.clone(), status, attempts)
+                    })
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                seen
+            };
+            let (mut at, mut attempts) = (Duration::ZERO, 1);
+            loop {
+                let jobs = answer(at);
+                if let Some(succeeded) = verdict(&jobs) {
+                    return Seen {
+                        succeeded,
+                        attempts,
+                        returned: at,
+                        jobs,
+                    };
+                }
+                let due = at + DELAY;
+                at = changes
+                    .iter()
+                    .map(|(t, job, _)| (*t, *job))
+                    .find(|(t, job)| *t > at && *t < due && ids.contains(job))
+                    .map_or(due, |(t, _)| t);
+                attempts += 1;
+                assert!(at < Duration::from_secs(1000), "the model never ends");
+            }
         })
         .collect()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+fn seen(
+    output: &aws_sdk_batch::operation::describe_jobs::DescribeJobsOutput,
+) -> Vec<(String, String, usize)> {
+    let mut jobs: Vec<(String, String, usize)> = output
+        .jobs()
+        .iter()
+        .map(|j| {
+            (
+                j.job_id().unwrap_or("?").to_owned(),
+                j.status().map_or("?", |s| s.as_str()).to_owned(),
+                j.attempts().len(),
+            )
+        })
+        .collect();
+    jobs.sort();
+    jobs
+}
 
-    /// The same timelines through events (some lost, duplicated or late, so reordered)
-    /// and through polling alone end every wait the same way.
+/// Runs the waits with events delivered as `faults` say (per change, in turn: copies, 0
+/// for lost and 2 for duplicated; delay in seconds, which reorders), typed and run-time
+/// waits alternating. Returns what each wait saw, the events as published, and the calls
+/// the service saw (times since the start).
+async fn run_with_events(
+    jobs: &[(String, Timeline)],
+    waits: &[Vec<usize>],
+    faults: &[(u32, u64)],
+) -> (Vec<Seen>, Vec<Delivery>, Vec<(Duration, Vec<String>)>) {
+    let fake = FakeBatch::new(jobs.to_vec());
+    let client: Client = fake.client();
+    // Tolerance 0: a wait's due call is never answered early by a reconciliation call,
+    // so that when each wait returns is exact.
+    let poller = JobPoller::builder(&client)
+        .tolerance(Duration::ZERO)
+        .build();
+    poller.set_events(Some(RECONCILE_EVERY));
+    let mut deliveries: Vec<Delivery> = Vec::new();
+    let mut change = 0;
+    for (job, (_, timeline)) in jobs.iter().enumerate() {
+        for (at, status) in timeline.iter().skip(1) {
+            let (copies, delay) = faults[change % faults.len()];
+            change += 1;
+            for _ in 0..copies {
+                let ms = deliveries.len() as u64 + 1;
+                let when = *at + Duration::from_secs(delay) + Duration::from_millis(ms);
+                deliveries.push((when, job, parse_state(status)));
+            }
+        }
+    }
+    deliveries.sort_by_key(|(at, _, _)| *at);
+    let one = |i: usize, ids: &Vec<usize>| {
+        let ids: Vec<String> = ids.iter().map(|j| jobs[*j].0.clone()).collect();
+        let client = client.clone();
+        let poller = poller.clone();
+        async move {
+            if i.is_multiple_of(2) {
+                let waiter = JobComplete::new(&client)
+                    .set_jobs(Some(ids))
+                    .delay(DELAY)
+                    .unlimited_attempts()
+                    .poller(&poller);
+                match waiter.wait().await {
+                    Ok(w) => Seen {
+                        succeeded: true,
+                        attempts: w.attempts(),
+                        returned: w.elapsed(),
+                        jobs: w.output().map(seen).unwrap_or_default(),
+                    },
+                    Err(e) => Seen {
+                        succeeded: false,
+                        attempts: e.attempts(),
+                        returned: e.elapsed(),
+                        jobs: e.last_output().map(seen).unwrap_or_default(),
+                    },
+                }
+            } else {
+                let mut waiter = waiters_runtime::BatchWaiters::new(client.clone())
+                    .get_waiter("JobComplete")
+                    .unwrap();
+                waiter.config = waiters_runtime::WaiterConfig::botocore(DELAY, u32::MAX);
+                let waiter = waiter.poller(&poller);
+                match waiter.wait(ids).await {
+                    Ok(w) => Seen {
+                        succeeded: true,
+                        attempts: w.attempts(),
+                        returned: w.elapsed(),
+                        jobs: w.output().map(|r| seen(&r.output)).unwrap_or_default(),
+                    },
+                    Err(e) => Seen {
+                        succeeded: false,
+                        attempts: e.attempts(),
+                        returned: e.elapsed(),
+                        jobs: e.last_output().map(|r| seen(&r.output)).unwrap_or_default(),
+                    },
+                }
+            }
+        }
+    };
+    let waited = join_all(waits.iter().enumerate().map(|(i, ids)| one(i, ids)));
+    let publish = async {
+        let start = fake.start();
+        for (at, job, (status, attempts)) in &deliveries {
+            tokio::time::sleep_until(start + *at).await;
+            let status = if *attempts > 0 {
+                format!("{status}:{attempts}")
+            } else {
+                status.clone()
+            };
+            poller.job_event(&event(&jobs[*job].0, &status)).await;
+        }
+    };
+    let (seen, ()) = tokio::join!(waited, publish);
+    let start = fake.start();
+    let calls = fake
+        .calls()
+        .into_iter()
+        .map(|(at, ids)| (at - start, ids))
+        .collect();
+    (seen, deliveries, calls)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Timelines where the order of events matters (retries, FAILED on attempt 1 and then
+    /// SUCCEEDED on attempt 2), with events lost, duplicated, late and out of order: every
+    /// wait ends as the poller's documented rules say, seen as a user sees it (outcome,
+    /// attempts, when it returned, its last response), and within one reconciliation
+    /// interval of its jobs' final states. A wait that never returns fails the case after
+    /// an hour of paused-clock time.
     #[test]
-    fn events_with_faults_give_the_outcomes_polling_gives(
-        (jobs, waits, faults) in prop::collection::vec(job_lifecycle(), 1..5).prop_flat_map(|timelines| {
+    fn events_in_any_order_end_each_wait_as_documented(
+        (jobs, waits, faults) in prop::collection::vec(retrying_lifecycle(), 1..4).prop_flat_map(|timelines| {
             let n = timelines.len();
             (
                 Just(timelines),
@@ -349,15 +595,33 @@ proptest! {
     ) {
         let jobs: Vec<(String, Timeline)> =
             jobs.into_iter().enumerate().map(|(i, t)| (format!("job-{i}"), t)).collect();
-        let runtime = || tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .start_paused(true)
             .build()
             .unwrap();
-        let polling = runtime().block_on(run(&jobs, &waits, None));
-        let events = runtime().block_on(run(&jobs, &waits, Some(&faults)));
-        // Every wait ended on an acceptor (its job's end), not on an error.
-        prop_assert!(!polling.contains(&Outcome::Failure(None)), "{:?}", polling);
-        prop_assert_eq!(polling, events);
+        let bound = Duration::from_secs(3600);
+        let run = async { tokio::time::timeout(bound, run_with_events(&jobs, &waits, &faults)).await };
+        let Ok((seen, events, calls)) = runtime.block_on(run) else {
+            return Err(TestCaseError::fail(format!(
+                "a wait did not return within {bound:?} of paused-clock time"
+            )));
+        };
+        // The service saw calls only at the start and at reconciliations.
+        for (at, _) in &calls {
+            prop_assert_eq!(at.as_secs() % RECONCILE_EVERY.as_secs(), 0, "{:?}", calls);
+            prop_assert_eq!(at.subsec_nanos(), 0, "{:?}", calls);
+        }
+        let expected = expected(&jobs, &waits, &events, &calls);
+        prop_assert_eq!(&seen, &expected, "events {:?}, calls {:?}", events, calls);
+        // The documented bound: a lost event costs at most one reconciliation interval
+        // after the last of a wait's jobs reached its final state.
+        for (ids, seen) in waits.iter().zip(&seen) {
+            let last_final = ids.iter().map(|j| jobs[*j].1.last().unwrap().0).max().unwrap();
+            prop_assert!(
+                seen.returned <= last_final + RECONCILE_EVERY,
+                "returned at {:?}, final at {:?}", seen.returned, last_final
+            );
+        }
     }
 }

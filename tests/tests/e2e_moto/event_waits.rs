@@ -276,22 +276,58 @@ async fn moto_events_dropped_duplicated_and_delayed_still_give_the_right_outcome
     events.teardown().await;
 }
 
+/// Polls `done` every 20 ms; fails the test with `what` after `bound` (generous: a signal
+/// that does not come is a failure, not a hang).
+async fn until(what: &str, bound: Duration, mut done: impl FnMut() -> bool) {
+    let poll = async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(bound, poll).await.is_err() {
+        panic!("{what}: not within {bound:?}");
+    }
+}
+
 #[tokio::test]
 async fn moto_events_queue_deleted_mid_wait_falls_back_to_polling() {
     const JOBS: usize = 50;
-    let server = evented_server().await;
+    const HOUR: Duration = Duration::from_secs(3600);
+    // SUBMITTED and RUNNING last an hour each: jobs move only when the test moves the
+    // endpoint's clock, so none can end while events are on, whatever the load.
+    let server = LocalBatch::builder()
+        .default_profile(
+            JobProfile::default()
+                .with_every_phase(Duration::ZERO)
+                .with_phase_duration(JobPhase::Submitted, HOUR)
+                .with_phase_duration(JobPhase::Running, HOUR),
+        )
+        .eventbridge(endpoint())
+        .start()
+        .await
+        .expect("local endpoint");
     // No reconciliation within the test: while events are on, only they move the waits.
     let events = evented("waiters-moto-gone", &server, Duration::from_secs(600)).await;
     let client = server.client();
     let jobs = submit(&client, JOBS).await;
+    server.reset_counters();
     let (waiters, options) = fast_waiters(&client, &events.poller);
     let finished = Arc::new(AtomicUsize::new(0));
     let waiting = wait_all(&waiters, &options, &jobs, &finished);
     let watching = async {
-        // Delete the queue once events flow, long before any job ends.
-        while events.task.stats().applied == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // The waits' first call saw every job SUBMITTED; then they all go RUNNING, and
+        // the queue is deleted once those events flow.
+        until(
+            "the first DescribeJobs call",
+            Duration::from_secs(60),
+            || server.counters().describe_jobs.requests > 0,
+        )
+        .await;
+        server.advance_clock(HOUR);
+        until("an event applied", Duration::from_secs(120), || {
+            events.task.stats().applied > 0
+        })
+        .await;
         clients()
             .sqs
             .delete_queue()
@@ -300,13 +336,17 @@ async fn moto_events_queue_deleted_mid_wait_falls_back_to_polling() {
             .await
             .expect("DeleteQueue");
         // moto answers the long poll in flight after its 20 s; the next one fails.
-        while !events.task.is_finished() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        (
+        until("the source stopping", Duration::from_secs(120), || {
+            events.task.is_finished()
+        })
+        .await;
+        let at_stop = (
             finished.load(Ordering::SeqCst),
             server.counters().describe_jobs.requests,
-        )
+        );
+        // Now every job ends; its events go nowhere, the waits see it by polling.
+        server.advance_clock(HOUR * 2);
+        at_stop
     };
     let (statuses, (finished_at_stop, calls_at_stop)) = tokio::join!(waiting, watching);
     assert_outcomes(&jobs, &statuses);

@@ -35,9 +35,11 @@ Exit codes:
   130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: every job is still reported, those not
      finished with the outcome `interrupted`
 
-Credentials and region come from the standard AWS chain (environment, shared config and
-credentials files, web identity, ECS and EC2 instance metadata); SSO profiles and
-credential_process are not supported. RUST_LOG=debug turns on debug logs on stderr.";
+Credentials and region come from the standard AWS chain, as in the AWS CLI: the environment,
+the profile (--profile or AWS_PROFILE) with its keys, IAM Identity Center (SSO) sign-in,
+credential_process or role, web identity, ECS and EC2 instance metadata. They are resolved
+before any call: a missing or expired SSO token is exit 2, with the `aws sso login` command
+to run. RUST_LOG=debug turns on debug logs on stderr.";
 
 const WAIT_HELP: &str = "\
 Input:
@@ -188,6 +190,10 @@ pub(crate) struct ModelArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct AwsArgs {
+    /// The profile of the AWS config and credentials files to use [default: AWS_PROFILE,
+    /// else `default`].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
     /// Send requests to this endpoint instead of AWS (a local endpoint, moto, ...): an
     /// http:// or https:// URL with a host.
     #[arg(long, value_name = "URL", value_parser = parse_endpoint_url)]
@@ -315,6 +321,10 @@ pub(crate) struct WaitForJobArgs {
         requires = "events_queue"
     )]
     pub(crate) reconcile_every: Option<Duration>,
+    /// For an array parent, also wait on every child (through the shared poller) and
+    /// report each.
+    #[arg(long, conflicts_with = "poll_per_job")]
+    pub(crate) children: bool,
     /// Print each job's log lines from CloudWatch Logs while it runs, prefixed with the
     /// job's name (and child index, node or container): on stdout, on stderr with
     /// --output json.

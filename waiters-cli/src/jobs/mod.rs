@@ -6,6 +6,7 @@
 //! any wait), the waits run beside a [`Watch`] until they end or a signal
 //! comes, and the report.
 
+mod array;
 mod board;
 mod logs;
 mod plan;

@@ -2,11 +2,13 @@
 //! the model's waiters and options, the shared poller and the event source.
 
 use futures_util::future::join_all;
+use waiters_runtime::array::wait_for_array;
 use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::job::JOB_PHASES;
 use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
+use super::array::{self, ArrayWatch};
 use super::board::JobBoard;
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
@@ -82,6 +84,7 @@ impl Plan {
             options,
             endpoint: batch.endpoint,
             per_attempt: true,
+            children: args.children,
         };
         Ok(Self {
             ids,
@@ -147,6 +150,8 @@ pub(super) struct JobWaits {
     endpoint: String,
     /// A progress line per attempt (else the summary says how things go).
     pub(super) per_attempt: bool,
+    /// `--children`: array parents' children are waited on too.
+    children: bool,
 }
 
 impl JobWaits {
@@ -156,19 +161,27 @@ impl JobWaits {
 
     async fn one(&self, id: &str, board: &JobBoard, progress: &Progress) {
         let ids = [id.to_owned()];
+        let array_watch = ArrayWatch::new();
         let observer = |attempt: &BatchAttempt<'_>| {
             board.attempt(id, attempt);
-            if self.per_attempt {
+            // An array parent's progress replaces its per-attempt lines.
+            if !array_watch.attempt(id, attempt, progress) && self.per_attempt {
                 progress.attempt(Some(id), attempt, &ids);
             }
         };
-        // The library bounds the whole wait, initial delay included, by `max_wait`.
-        let result = self
-            .waiters
-            .wait_for_job_with(id, &self.options, observer)
-            .await;
+        let children = match self.children {
+            true => array::wait_children(&self.waiters, id, &self.options, progress).await,
+            false => None,
+        };
+        // The library bounds the whole wait, initial delay included, by `max_wait`; on an
+        // array parent it also ends when every child has ended (moto never ends a parent
+        // with a failed child).
+        let result = wait_for_array(&self.waiters, id, &self.options, observer).await;
         let seen = board.seen(id);
-        let report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+        let mut report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+        if let Some(job) = array::final_job(&result, id) {
+            report.family = array::family_report(self.waiters.client(), job, children).await;
+        }
         board.finish(id, report);
     }
 }

@@ -202,3 +202,57 @@ impl Local {
             .request_count(waiters_local::Operation::DescribeJobs)
     }
 }
+
+/// `waiters ARGS` as a child process with the sealed-off environment of [`waiters`] plus
+/// `envs`; stdin, stdout and stderr piped.
+pub fn spawn_waiters(args: &[&str], envs: &[(&str, &str)]) -> std::process::Child {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("waiters"));
+    command
+        .args(args)
+        .env_clear()
+        .env("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/waiters-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/waiters-test/credentials",
+        )
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command.spawn().expect("waiters starts")
+}
+
+/// The child's output once it exits; after `bound` the child is killed and the test
+/// fails, instead of hanging.
+pub fn output_within(child: std::process::Child, bound: Duration) -> std::process::Output {
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(bound) {
+        Ok(output) => output.expect("the child's output"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("waiters did not exit within {bound:?}");
+        }
+    }
+}
+
+/// Waits until `done` holds, checking every 20 ms; fails the test with `what` after
+/// `bound` (generous: a signal that does not come is a failure, not a hang).
+pub fn wait_until(what: &str, bound: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + bound;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {bound:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

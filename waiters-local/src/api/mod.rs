@@ -6,12 +6,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::debug;
 
+mod families;
 mod resources;
+mod snapshot;
 
 use crate::app::App;
 use crate::ids::job_definition_name;
-use crate::jobs::{JobStatus, NewJob, StopEffect};
+use crate::jobs::{JobStatus, ListScope, NewJob, StopEffect};
 use crate::operation::Operation;
+use crate::resources::{Hold, Requested};
 use crate::wire::{ApiError, parse, required};
 
 /// DescribeJobs takes at most this many ids.
@@ -32,6 +35,7 @@ pub(crate) fn handle(app: &App, operation: Operation, body: &[u8]) -> Result<Val
         Operation::TerminateJob => stop_job(app, parse(body)?, StopRequest::Terminate),
         Operation::CancelJob => stop_job(app, parse(body)?, StopRequest::Cancel),
         Operation::ListJobs => list_jobs(app, parse(body)?),
+        Operation::GetJobQueueSnapshot => snapshot::get_job_queue_snapshot(app, parse(body)?),
         _ => resources::handle(app, operation, body),
     }
 }
@@ -52,6 +56,7 @@ struct SubmitJobRequest {
     propagate_tags: Option<bool>,
     timeout: Option<Value>,
     tags: Option<BTreeMap<String, String>>,
+    node_overrides: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -89,13 +94,7 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
                 .into(),
         ));
     }
-    if request.array_properties.is_some_and(|a| a.size.is_some()) {
-        // Array parents behave very differently (child jobs, status summaries); better an
-        // honest refusal than a job that silently is not an array job.
-        return Err(ApiError::Client(
-            "Array jobs (arrayProperties.size) are not supported by waiters-local".into(),
-        ));
-    }
+    let array_size = families::array_size(request.array_properties.and_then(|a| a.size))?;
     let depends_on = request.depends_on.unwrap_or_default();
     if depends_on.len() > MAX_DEPENDENCIES {
         return Err(ApiError::Client(format!(
@@ -103,11 +102,23 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
         )));
     }
     let parameters = request.parameters.unwrap_or_default();
+    let (schedule_keys, member_keys) = families::split_parameters(&parameters);
     let profile = app
         .default_profile()
-        .with_parameters(parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .with_parameters(schedule_keys)
         .map_err(|e| ApiError::Client(e.to_string()))?;
+    let nodes = families::multi_node(app, &definition, request.node_overrides.as_ref())?;
+    let fanout = families::fanout(array_size, nodes, &member_keys, &profile)?;
     let overrides = request.container_overrides.unwrap_or_default();
+    let now = app.clock.now();
+    let requested = Requested::from_requirements(
+        overrides
+            .resource_requirements
+            .as_deref()
+            .unwrap_or_default(),
+    );
+    let hold = app.resources().hold(&queue, &definition, requested, now);
+    let profile = Hold::apply(hold, profile);
     let spec = NewJob {
         name,
         queue,
@@ -125,9 +136,10 @@ fn submit_job(app: &App, request: SubmitJobRequest) -> Result<Value, ApiError> {
         resource_requirements: overrides.resource_requirements.unwrap_or_default(),
         profile,
     };
-    let now = app.clock.now();
     let mut jobs = app.jobs();
-    let job = jobs.submit(spec, now);
+    let plan = families::dependency_plan(&jobs, &spec.depends_on, array_size)?;
+    let index = jobs.submit_planned(spec, now, plan, fanout);
+    let job = &jobs.all()[index];
     debug!(job_id = %job.id, job_name = %job.name, "job submitted");
     let response = json!({ "jobArn": job.arn, "jobName": job.name, "jobId": job.id });
     app.events.job_changed();
@@ -156,7 +168,7 @@ fn describe_jobs(app: &App, request: DescribeJobsRequest) -> Result<Value, ApiEr
         .filter_map(|id| jobs.visible(id, now))
         // The same job asked for twice (by id and by ARN, say) is described once.
         .filter(|job| seen.insert(job.id.clone()))
-        .map(|job| job.detail(now, &app.clock))
+        .map(|job| jobs.detail(job, now, &app.clock))
         .collect();
     Ok(json!({ "jobs": details }))
 }
@@ -184,14 +196,15 @@ fn stop_job(app: &App, request: StopJobRequest, kind: StopRequest) -> Result<Val
     }
     let now = app.clock.now();
     let mut jobs = app.jobs();
-    let Some(job) = jobs.visible_mut(&job_id, now) else {
+    // On an array parent or a multi-node job, every member is stopped.
+    let effect = jobs.stop(&job_id, now, |job| match kind {
+        StopRequest::Terminate => job.terminate(now, reason.clone()),
+        StopRequest::Cancel => job.cancel(now, reason.clone()),
+    });
+    let Some(effect) = effect else {
         return Err(ApiError::Client(format!("Job {job_id} does not exist")));
     };
-    let effect = match kind {
-        StopRequest::Terminate => job.terminate(now, reason),
-        StopRequest::Cancel => job.cancel(now, reason),
-    };
-    debug!(job_id = %job.id, ?effect, "stop requested");
+    debug!(%job_id, ?effect, "stop requested");
     if effect == StopEffect::Stopped {
         app.events.job_changed();
     }
@@ -290,16 +303,14 @@ fn matches_pattern(pattern: &str, value: &str, case_sensitive: bool) -> bool {
 }
 
 fn list_jobs(app: &App, request: ListJobsRequest) -> Result<Value, ApiError> {
-    if request.array_job_id.is_some() || request.multi_node_job_id.is_some() {
+    let parent = request.array_job_id.map(|id| (id, false));
+    let parent = parent.or(request.multi_node_job_id.map(|id| (id, true)));
+    let queue = request.job_queue.filter(|q| !q.is_empty());
+    if parent.is_none() && queue.is_none() {
         return Err(ApiError::Client(
-            "arrayJobId and multiNodeJobId are not supported by waiters-local: it runs no \
-             array or multi-node jobs"
-                .into(),
+            "One of jobQueue, arrayJobId or multiNodeJobId must be specified".into(),
         ));
     }
-    let queue = request.job_queue.filter(|q| !q.is_empty()).ok_or_else(|| {
-        ApiError::Client("One of jobQueue, arrayJobId or multiNodeJobId must be specified".into())
-    })?;
     let filters = request.filters.unwrap_or_default();
     if filters.len() > 1 {
         return Err(ApiError::Client(
@@ -344,10 +355,13 @@ fn list_jobs(app: &App, request: ListJobsRequest) -> Result<Value, ApiError> {
 
     let now = app.clock.now();
     let jobs = app.jobs();
-    let queue_arn = jobs.arns().job_queue_arn(&queue);
-    let mut matching: Vec<_> = jobs
-        .all_visible(now)
-        .filter(|job| job.queue_arn() == queue_arn)
+    let scope = match (parent, queue) {
+        (Some((id, multi_node)), _) => jobs.members_of(&id, multi_node),
+        (None, queue) => ListScope::Queue(jobs.arns().job_queue_arn(&queue.unwrap_or_default())),
+    };
+    let matching: Vec<_> = jobs
+        .listed(&scope, now)
+        .into_iter()
         .filter(|job| status.is_none_or(|status| job.status(now) == status))
         .filter(|job| {
             filter
@@ -355,12 +369,11 @@ fn list_jobs(app: &App, request: ListJobsRequest) -> Result<Value, ApiError> {
                 .is_none_or(|f| f.matches(job, job.created_at(&app.clock)))
         })
         .collect();
-    matching.sort_by(|a, b| crate::jobs::Job::newest_first(a, b));
     let page: Vec<Value> = matching
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|job| job.summary(now, &app.clock))
+        .map(|job| jobs.summary(job, now, &app.clock))
         .collect();
     let next = offset.saturating_add(page.len());
     let mut response = json!({ "jobSummaryList": page });

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Job, JobStatus, StopKind};
+use super::{Family, Job, JobStatus, StopKind};
 use crate::clock::ServerClock;
 use crate::profile::{JobOutcome, JobPhase};
 
@@ -28,8 +28,26 @@ struct JobView {
 }
 
 impl Job {
+    /// An array parent or a multi-node job runs no container of its own: no task, log
+    /// stream, attempt or exit code (its members have them); an array parent has no
+    /// `statusReason` or `startedAt` either.
     fn view(&self, now: Duration, clock: &ServerClock) -> JobView {
-        let profile = &self.spec.profile;
+        let mut view = self.own_view(now, clock);
+        if self.family.is_parent() {
+            view.has_task = false;
+            view.has_log_stream = false;
+            view.attempt = false;
+            view.exit_code = None;
+            if matches!(self.family, Family::ArrayParent { .. }) {
+                view.status_reason = None;
+                view.started_at = None;
+            }
+        }
+        view
+    }
+
+    fn own_view(&self, now: Duration, clock: &ServerClock) -> JobView {
+        let profile = &self.profile;
         let running_from = profile.phase_end(JobPhase::Starting);
         let created_at = self.created_at(clock);
         if let Some(stop) = self.stop_by(now) {
@@ -54,9 +72,14 @@ impl Job {
             JobStatus::Finished(_) => true,
         };
         let finished = matches!(status, JobStatus::Finished(_));
+        let status_reason = match status {
+            JobStatus::Finished(_) => Some(profile.status_reason().to_owned()),
+            JobStatus::Phase(JobPhase::Runnable) => profile.runnable_reason().map(str::to_owned),
+            JobStatus::Phase(_) => None,
+        };
         JobView {
             status,
-            status_reason: finished.then(|| profile.status_reason().to_owned()),
+            status_reason,
             created_at,
             started_at: reached(JobPhase::Running).then(|| self.at_offset(clock, running_from)),
             stopped_at: finished.then(|| self.at_offset(clock, profile.total_duration())),
@@ -107,7 +130,9 @@ impl Job {
         detail.insert("dependsOn".into(), Value::Array(spec.depends_on.clone()));
         detail.insert("jobDefinition".into(), json!(self.definition_arn));
         detail.insert("parameters".into(), json!(spec.parameters));
-        detail.insert("container".into(), self.container_detail(&view));
+        if !matches!(self.family, Family::MultiNode { .. }) {
+            detail.insert("container".into(), self.container_detail(&view));
+        }
         if let Some(timeout) = &spec.timeout {
             detail.insert("timeout".into(), timeout.clone());
         }

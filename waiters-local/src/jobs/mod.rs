@@ -7,11 +7,13 @@
 //! needs no background task and follows tokio's paused clock.
 
 mod documents;
+mod family;
 mod logs;
 
 pub(crate) use logs::StreamView;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,6 +21,8 @@ use serde_json::Value;
 use crate::clock::ServerClock;
 use crate::ids::{ArnContext, IdGenerator, job_definition_name};
 use crate::profile::{JobOutcome, JobPhase, JobProfile};
+
+pub(crate) use family::{DependencyPlan, Family, Fanout, FanoutKind, ListScope};
 
 /// A Batch `JobStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +85,9 @@ pub(crate) struct NewJob {
 enum StopKind {
     Cancelled,
     Terminated,
+    /// A job it depends on failed: it goes from `PENDING` to `FAILED` (recomputed when
+    /// a dependency is stopped, unlike the two kinds a request records).
+    DependencyFailed,
 }
 
 #[derive(Clone, Debug)]
@@ -109,12 +116,21 @@ pub(crate) struct Job {
     pub(crate) name: String,
     queue_arn: String,
     definition_arn: String,
-    spec: NewJob,
+    /// Shared by an array's or a multi-node job's members.
+    spec: Arc<NewJob>,
+    /// The job's own schedule, before any wait for its dependencies.
+    base: JobProfile,
+    /// The schedule it follows: `base` held in `PENDING` until its dependencies end
+    /// (for an array parent or a multi-node job, derived from its members).
+    profile: JobProfile,
     submitted_at: Duration,
     task_arn: String,
     container_instance_arn: String,
     log_stream_name: String,
     stop: Option<Stop>,
+    pub(crate) family: Family,
+    /// Store indexes of the jobs this one waits for.
+    deps: Vec<usize>,
 }
 
 impl Job {
@@ -123,11 +139,11 @@ impl Job {
     }
 
     pub(crate) fn is_visible(&self, now: Duration) -> bool {
-        self.elapsed(now) >= self.spec.profile.visibility_delay()
+        self.elapsed(now) >= self.profile.visibility_delay()
     }
 
     fn natural_status(&self, elapsed: Duration) -> JobStatus {
-        let profile = &self.spec.profile;
+        let profile = &self.profile;
         JobPhase::ALL
             .into_iter()
             .find(|phase| elapsed < profile.phase_end(*phase))
@@ -155,7 +171,7 @@ impl Job {
     /// job's status), then the outcome, or `FAILED` at the stop for a stopped job. The
     /// initial `SUBMITTED` is not a change, as Batch sends no event for it.
     pub(crate) fn transitions(&self) -> Vec<(Duration, JobStatus)> {
-        let profile = &self.spec.profile;
+        let profile = &self.profile;
         let mut changes = Vec::new();
         let mut current = self.natural_status(Duration::ZERO);
         let stop_after = self.stop.as_ref().map(|stop| stop.after);
@@ -286,13 +302,27 @@ impl JobStore {
         self.ids.uuid()
     }
 
+    /// Submits a job with no dependencies and no members.
+    #[cfg(test)]
     pub(crate) fn submit(&mut self, spec: NewJob, now: Duration) -> &Job {
-        let id = self.ids.uuid();
+        let index = self.submit_planned(spec, now, DependencyPlan::default(), None);
+        &self.jobs[index]
+    }
+
+    /// A new job record (not yet stored): ids and ARNs drawn, schedule `profile`.
+    fn new_job(
+        &mut self,
+        id: String,
+        spec: &Arc<NewJob>,
+        profile: JobProfile,
+        family: Family,
+        now: Duration,
+    ) -> Job {
         let task_id = self.ids.task_id();
         let instance_id = self.ids.uuid();
         let definition_arn = self.arns.job_definition_arn(&spec.definition);
         let log_stream_name = format!("{}/default/{task_id}", job_definition_name(&definition_arn));
-        let job = Job {
+        Job {
             seq: self.jobs.len() as u64,
             arn: self.arns.job_arn(&id),
             name: spec.name.clone(),
@@ -303,16 +333,24 @@ impl JobStore {
             log_stream_name,
             submitted_at: now,
             stop: None,
-            spec,
-            id: id.clone(),
-        };
-        let index = self.jobs.len();
-        self.by_id.insert(id, index);
-        self.jobs.push(job);
-        &self.jobs[index]
+            spec: Arc::clone(spec),
+            base: profile.clone(),
+            profile,
+            family,
+            deps: Vec::new(),
+            id,
+        }
     }
 
-    fn index_of(&self, id_or_arn: &str) -> Option<usize> {
+    /// Stores `job`, returning its index.
+    fn push(&mut self, job: Job) -> usize {
+        let index = self.jobs.len();
+        self.by_id.insert(job.id.clone(), index);
+        self.jobs.push(job);
+        index
+    }
+
+    pub(crate) fn index_of(&self, id_or_arn: &str) -> Option<usize> {
         // DescribeJobs accepts job ARNs as well as ids.
         let id = id_or_arn
             .rsplit_once(":job/")
@@ -327,6 +365,7 @@ impl JobStore {
             .filter(|job| job.is_visible(now))
     }
 
+    #[cfg(test)]
     pub(crate) fn visible_mut(&mut self, id_or_arn: &str, now: Duration) -> Option<&mut Job> {
         self.index_of(id_or_arn)
             .map(|i| &mut self.jobs[i])

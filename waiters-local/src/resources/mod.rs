@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 
 use crate::ids::ArnContext;
 
+mod stuck;
+
+pub(crate) use stuck::{Hold, Requested};
+
 /// How a compute environment or job queue settles, from its `local:` tags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Settle {
@@ -23,8 +27,14 @@ pub(crate) struct Settle {
     pub(crate) invalid: Option<String>,
 }
 
-/// The tag keys that choose a resource's lifecycle; any other `local:` tag is refused.
-pub(crate) const TAG_KEYS: [&str; 3] = ["local:outcome", "local:readyMillis", "local:statusReason"];
+/// The tag keys that choose a resource's lifecycle (and, for a compute environment,
+/// whether EC2 has capacity for it: [`stuck`]); any other `local:` tag is refused.
+pub(crate) const TAG_KEYS: [&str; 4] = [
+    "local:outcome",
+    "local:readyMillis",
+    "local:statusReason",
+    stuck::CAPACITY_TAG,
+];
 
 /// The `statusReason` of a resource made `INVALID` without `local:statusReason`.
 pub(crate) const DEFAULT_INVALID_REASON: &str =
@@ -59,6 +69,7 @@ impl Settle {
                     settle.after = Duration::from_millis(millis);
                 }
                 "local:statusReason" => reason = Some(value.clone()),
+                stuck::CAPACITY_TAG => stuck::check_capacity_tag(value)?,
                 other => {
                     return Err(format!(
                         "Unknown tag {other}: waiters-local reads {}",
@@ -204,6 +215,13 @@ pub(crate) struct JobDefinition {
 }
 
 impl JobDefinition {
+    /// The `nodeProperties` of a `multinode` definition (what makes a job multi-node).
+    pub(crate) fn node_properties(&self) -> Option<&Value> {
+        (self.document.get("type")?.as_str()? == "multinode")
+            .then(|| self.document.get("nodeProperties"))
+            .flatten()
+    }
+
     /// A `JobDefinition` document.
     pub(crate) fn detail(&self) -> Value {
         let mut detail = self.document.clone();
@@ -409,6 +427,21 @@ impl ResourceStore {
 
     pub(crate) fn job_definitions(&self) -> &[JobDefinition] {
         &self.job_definitions
+    }
+
+    /// The definition `SubmitJob` names: an ARN, `name:revision`, or a name (its latest
+    /// revision).
+    pub(crate) fn job_definition(&self, reference: &str) -> Option<&JobDefinition> {
+        let exact = self
+            .job_definitions
+            .iter()
+            .find(|d| d.arn == reference || format!("{}:{}", d.name, d.revision) == reference);
+        exact.or_else(|| {
+            self.job_definitions
+                .iter()
+                .filter(|d| d.name == reference)
+                .max_by_key(|d| d.revision)
+        })
     }
 
     /// Registers the next revision of `name`.

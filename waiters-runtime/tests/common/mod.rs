@@ -162,7 +162,19 @@ impl FakeBatch {
     }
 }
 
+/// A job as DescribeJobs describes it. A status may name the attempts made after a colon:
+/// `RUNNABLE:1` is a job back in the queue for a retry after one failed attempt, with one
+/// entry in `attempts`, as Batch lists them.
 pub fn job_json(id: &str, status: &str) -> Value {
-    json!({"jobId": id, "jobName": "n", "jobQueue": "q", "jobDefinition": "d",
-        "status": status, "startedAt": 1})
+    let (status, attempts) = match status.split_once(':') {
+        Some((status, attempts)) => (status, attempts.parse().expect("attempts")),
+        None => (status, 0),
+    };
+    let mut job = json!({"jobId": id, "jobName": "n", "jobQueue": "q", "jobDefinition": "d",
+        "status": status, "startedAt": 1});
+    if attempts > 0 {
+        let attempt = json!({"startedAt": 1, "stoppedAt": 2, "container": {"exitCode": 1}});
+        job["attempts"] = vec![attempt; attempts].into();
+    }
+    job
 }

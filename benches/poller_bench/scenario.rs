@@ -260,6 +260,7 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
     server.reset_counters();
     network.take_log();
     rounds::take();
+    rounds::watch_endpoint(Some(Arc::downgrade(server)));
 
     let baseline = measure_memory.then(memory::Baseline::take);
     let poller = match scenario.polling {
@@ -326,6 +327,8 @@ async fn run_async(scenario: Scenario, jobs: Range<usize>, measure_memory: bool)
     outcome.call_offsets = log.iter().map(|c| c.at - started).collect();
     outcome.round_trips = log.iter().map(|c| c.wall).collect();
     outcome.rounds = rounds::take();
+    rounds::watch_endpoint(None);
+    rounds::on_the_wire(&mut outcome.rounds, outcome.calls);
     outcome.stats = poller.as_ref().map(JobPoller::stats);
     drop(poller);
     endpoint.shutdown().await;

@@ -7,6 +7,8 @@ use std::time::Duration;
 use crate::cpu::CpuRow;
 use crate::matcher::{BotocoreInfo, MatcherRow};
 use crate::memory::{Kind, Measured};
+use waiters_runtime::poller::DEFAULT_TOLERANCE;
+
 use crate::scenario::{Delays, FAILED_SHARE, Outcome, PHASE_RANGES, Polling, SHARD, Scenario};
 
 pub(crate) fn polling_name(polling: Polling) -> String {
@@ -60,7 +62,9 @@ struct Numbers {
     attempts_per_wait: f64,
     by_phase: [f64; 3],
     calls_per_attempt_round: f64,
-    rounds: Option<(usize, f64, u64)>,
+    /// Poller rounds: how many, calls per round on the wire (mean, max), and the most
+    /// calls the poller planned for one.
+    rounds: Option<(usize, f64, u64, u64)>,
     instants: usize,
     max_per_instant: usize,
     /// Distinct instants of the waits' first calls (JobExists attempt 1).
@@ -74,10 +78,16 @@ fn numbers(scenario: &Scenario, outcome: &Outcome) -> Numbers {
     let attempts: u64 = outcome.attempts.iter().sum();
     let attempts_per_wait = attempts as f64 / n;
     let rounds = (!outcome.rounds.is_empty()).then(|| {
-        let calls: u64 = outcome.rounds.iter().map(|r| r.calls).sum();
-        let max = outcome.rounds.iter().map(|r| r.calls).max().unwrap_or(0);
+        let calls: u64 = outcome.rounds.iter().map(|r| r.wire_calls).sum();
+        let max = outcome
+            .rounds
+            .iter()
+            .map(|r| r.wire_calls)
+            .max()
+            .unwrap_or(0);
+        let planned = outcome.rounds.iter().map(|r| r.calls).max().unwrap_or(0);
         let count = outcome.rounds.len();
-        (count, calls as f64 / count as f64, max)
+        (count, calls as f64 / count as f64, max, planned)
     });
     let mut per_instant: HashMap<Duration, usize> = HashMap::new();
     for at in &outcome.call_offsets {
@@ -185,7 +195,7 @@ impl Report {
             out,
             "| N | delays | polling | calls | per-job ÷ this | attempts per wait \
              (Exists+Running+Complete) | calls per attempt round | poller rounds | calls per \
-             poller round, mean / max | call instants | calls at one instant, max | \
+             poller round on the wire, mean / max (max planned) | call instants | calls at one instant, max | \
              first-call instants | ceil(N/100) |"
         );
         let _ = writeln!(
@@ -203,7 +213,7 @@ impl Report {
             let rounds = numbers
                 .rounds
                 .map_or(("-".to_owned(), "-".to_owned()), |r| {
-                    (r.0.to_string(), format!("{:.2} / {}", r.1, r.2))
+                    (r.0.to_string(), format!("{:.2} / {} ({})", r.1, r.2, r.3))
                 });
             let sharded = if scenario.polling == Polling::PerJob && scenario.n > SHARD {
                 " (in shards)"
@@ -390,6 +400,10 @@ impl Report {
     fn goals(&self, out: &mut String) {
         let _ = writeln!(out, "### Goals\n");
         let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+        let _ = writeln!(
+            out,
+            "Goals marked (gated) fail the run when missed (see `Report::problems`).\n"
+        );
         for (scenario, outcome) in &self.runs {
             if scenario.polling == Polling::PerJob {
                 continue;
@@ -398,8 +412,8 @@ impl Report {
             let bound = scenario.n.div_ceil(100);
             let max_round = numbers.rounds.map_or(0, |r| r.2);
             let mut line = format!(
-                "- N={} {} ({}): most calls in a poller round {max_round} (<= \
-                 {bound}: {}); calls per attempt round {:.1} (<= {bound}: {})",
+                "- N={} {} ({}): most calls in a poller round on the wire {max_round} (<= \
+                 {bound}: {}, gated); calls per attempt round {:.1} (<= {bound}: {})",
                 scenario.n,
                 scenario.delays.name(),
                 polling_name(scenario.polling),
@@ -407,14 +421,12 @@ impl Report {
                 numbers.calls_per_attempt_round,
                 verdict(numbers.calls_per_attempt_round <= bound as f64),
             );
-            if scenario.n >= 1000
-                && let Some(base) = self.per_job_calls(scenario.n, scenario.delays)
-            {
-                let ratio = base as f64 / outcome.calls.max(1) as f64;
+            if let Some(ratio) = self.ratio_goal(scenario, outcome) {
                 let _ = write!(
                     line,
-                    "; {ratio:.1}x fewer calls than per-job (>= 90x: {})",
-                    verdict(ratio >= 90.0)
+                    "; {ratio:.1}x fewer calls than per-job (>= {CALLS_RATIO_GOAL}x: {}{})",
+                    verdict(ratio >= CALLS_RATIO_GOAL),
+                    if ratio_gated(scenario) { ", gated" } else { "" }
                 );
             }
             let max_lag = numbers.lags.last().copied().unwrap_or(0.0);
@@ -432,13 +444,18 @@ impl Report {
             let _ = writeln!(
                 out,
                 "- memory at N={} ({}): {:.2} KiB per waiting job in RSS, {:.2} KiB of heap \
-                 on the waiting side (< 4 KiB: {}, {})",
+                 on the waiting side (< 4 KiB: {}, {}{})",
                 m.n,
                 m.kind.name(),
                 m.peak_per_job_kib(),
                 heap,
                 verdict(m.peak_per_job_kib() < 4.0),
-                verdict(heap < 4.0)
+                verdict(heap < 4.0),
+                if m.kind == Kind::Parked {
+                    ", heap gated"
+                } else {
+                    ""
+                }
             );
         }
         for row in &self.matcher {
@@ -446,9 +463,11 @@ impl Report {
                 let ratio = b.median / row.typed.median;
                 let _ = writeln!(
                     out,
-                    "- typed matcher vs botocore, {} job(s): {ratio:.0}x faster (>= 100x: {})",
+                    "- typed matcher vs botocore, {} job(s): {ratio:.0}x faster (>= 100x: {}; \
+                     gated at >= {}x in this build)",
                     row.jobs,
-                    verdict(ratio >= 100.0)
+                    verdict(ratio >= 100.0),
+                    matcher_gate()
                 );
             }
         }
@@ -458,42 +477,48 @@ impl Report {
         out.push('\n');
     }
 
-    /// What fails the run: waits that ended wrongly, a poller round of more than
-    /// ceil(N/100) calls with fixed delays, a lag over its bound, a call over 100 ids, a
-    /// failed measurement.
+    /// The calls ratio goal's value for a poller run, when the run has a per-job twin
+    /// and N is at least [`CALLS_RATIO_MIN_N`].
+    fn ratio_goal(&self, scenario: &Scenario, outcome: &Outcome) -> Option<f64> {
+        if scenario.n < CALLS_RATIO_MIN_N {
+            return None;
+        }
+        let base = self.per_job_calls(scenario.n, scenario.delays)?;
+        Some(base as f64 / outcome.calls.max(1) as f64)
+    }
+
+    /// What fails the run: waits that ended wrongly; a poller round of more than
+    /// ceil(N/100) calls on the wire (the endpoint's count), or a run where nothing was
+    /// measured (no call reached the endpoint, no round was recorded, calls outside the
+    /// rounds); a lag over its bound; a call over 100 ids; the calls ratio, memory and
+    /// matcher goals where a run of this size measures them (see the goal lines); a failed
+    /// measurement.
     pub(crate) fn problems(&self, need_botocore: bool) -> Vec<String> {
         let mut problems = self.errors.clone();
         for (scenario, outcome) in &self.runs {
-            let name = format!(
-                "N={} {} {}",
-                scenario.n,
-                scenario.delays.name(),
-                polling_name(scenario.polling)
-            );
-            if let Some(first) = outcome.wrong.first() {
+            self.run_problems(scenario, outcome, &mut problems);
+        }
+        for m in self.memory.iter().filter(|m| m.kind == Kind::Parked) {
+            let (heap, _) = m.heap_per_job_kib();
+            if heap >= 4.0 {
                 problems.push(format!(
-                    "{name}: {} waits did not end as their job; first: {first}",
-                    outcome.wrong.len()
+                    "memory at N={} ({}): {heap:.2} KiB of heap per waiting job, goal < 4 KiB",
+                    m.n,
+                    m.kind.name()
                 ));
             }
-            let numbers = numbers(scenario, outcome);
-            if let Some(&max_lag) = numbers.lags.last()
-                && max_lag > scenario.delays.lag_bound().as_secs_f64()
-            {
-                problems.push(format!("{name}: detection lag {max_lag:.3} s"));
-            }
-            if let Some(stats) = outcome.stats
-                && stats.max_ids_in_a_call > 100
-            {
-                problems.push(format!("{name}: {} ids in a call", stats.max_ids_in_a_call));
-            }
-            let bound = scenario.n.div_ceil(100);
-            if scenario.delays == Delays::Fixed && scenario.polling != Polling::PerJob {
-                let max_round = numbers.rounds.map_or(0, |r| r.2);
-                if max_round > bound as u64 {
+        }
+        // The fastest evaluations: what load on the machine adds to the medians (36x to
+        // 186x for one job in smoke runs beside other builds) it adds less to these.
+        for row in &self.matcher {
+            if let Some(b) = row.botocore {
+                let ratio = b.min / row.typed.min;
+                if ratio < matcher_gate() {
                     problems.push(format!(
-                        "{name}: {max_round} calls in one poller round, more than ceil(N/100) \
-                         = {bound}"
+                        "typed matcher vs botocore, {} job(s): {ratio:.0}x faster (fastest \
+                         evaluations), goal in this build >= {}x",
+                        row.jobs,
+                        matcher_gate()
                     ));
                 }
             }
@@ -503,6 +528,95 @@ impl Report {
         }
         problems
     }
+
+    fn run_problems(&self, scenario: &Scenario, outcome: &Outcome, problems: &mut Vec<String>) {
+        let name = format!(
+            "N={} {} {}",
+            scenario.n,
+            scenario.delays.name(),
+            polling_name(scenario.polling)
+        );
+        if let Some(first) = outcome.wrong.first() {
+            problems.push(format!(
+                "{name}: {} waits did not end as their job; first: {first}",
+                outcome.wrong.len()
+            ));
+        }
+        if outcome.calls == 0 {
+            problems.push(format!(
+                "{name}: the endpoint counted no DescribeJobs call: nothing measured"
+            ));
+        }
+        let numbers = numbers(scenario, outcome);
+        if let Some(&max_lag) = numbers.lags.last()
+            && max_lag > scenario.delays.lag_bound().as_secs_f64()
+        {
+            problems.push(format!("{name}: detection lag {max_lag:.3} s"));
+        }
+        if let Some(stats) = outcome.stats
+            && stats.max_ids_in_a_call > 100
+        {
+            problems.push(format!("{name}: {} ids in a call", stats.max_ids_in_a_call));
+        }
+        if scenario.polling == Polling::PerJob {
+            return;
+        }
+        let Some(first) = outcome.rounds.first() else {
+            problems.push(format!(
+                "{name}: no poller round recorded (no `describe_jobs_round` span): nothing \
+                 measured"
+            ));
+            return;
+        };
+        if first.endpoint_before > 0 {
+            problems.push(format!(
+                "{name}: {} DescribeJobs calls reached the endpoint before the first poller \
+                 round",
+                first.endpoint_before
+            ));
+        }
+        let bound = scenario.n.div_ceil(100) as u64;
+        let max_round = numbers.rounds.map_or(0, |r| r.2);
+        if max_round > bound {
+            problems.push(format!(
+                "{name}: the endpoint saw {max_round} calls in one poller round, more than \
+                 ceil(N/100) = {bound}"
+            ));
+        }
+        if ratio_gated(scenario)
+            && let Some(ratio) = self.ratio_goal(scenario, outcome)
+            && ratio < CALLS_RATIO_GOAL
+        {
+            problems.push(format!(
+                "{name}: {ratio:.1}x fewer calls than per-job, goal >= {CALLS_RATIO_GOAL}x"
+            ));
+        }
+    }
+}
+
+/// The calls ratio goal: at least this many times fewer calls than per-job polling...
+const CALLS_RATIO_GOAL: f64 = 90.0;
+/// ... from this many waits on (below, calls of fewer than 100 ids and rounds at distinct
+/// instants weigh more than the goal allows for: 42x at N = 150).
+pub(crate) const CALLS_RATIO_MIN_N: usize = 1000;
+
+/// Whether the calls ratio goal fails a run: at the default tolerance with the poller's
+/// shared jitter draw, where BENCHMARKS.md states it met (other tolerances and per-wait
+/// draws are shown for comparison).
+fn ratio_gated(scenario: &Scenario) -> bool {
+    scenario.n >= CALLS_RATIO_MIN_N
+        && scenario.polling
+            == (Polling::Poller {
+                tolerance: DEFAULT_TOLERANCE,
+                shared_jitter: true,
+            })
+}
+
+/// How much faster than botocore's the typed matcher must be in this build: the goal
+/// (100x) in an optimised build; 10x in a debug build (the smoke run), which makes the
+/// Rust side several times slower and botocore's not at all (41x to 114x measured there).
+fn matcher_gate() -> f64 {
+    if cfg!(debug_assertions) { 10.0 } else { 100.0 }
 }
 
 fn ns(value: f64) -> String {

@@ -21,7 +21,7 @@ use crate::heap;
 /// The endpoint of one run.
 pub(crate) enum Endpoint {
     /// On the benchmark's runtime.
-    Here(LocalBatch),
+    Here(Arc<LocalBatch>),
     /// On a thread and runtime of its own.
     Apart {
         server: Arc<LocalBatch>,
@@ -34,13 +34,13 @@ impl Endpoint {
     /// Starts the endpoint with `seed`, on a thread of its own if `apart`.
     pub(crate) async fn start(seed: u64, apart: bool) -> Self {
         if !apart {
-            return Self::Here(
+            return Self::Here(Arc::new(
                 LocalBatch::builder()
                     .seed(seed)
                     .start()
                     .await
                     .expect("the local Batch endpoint starts"),
-            );
+            ));
         }
         let (ready, started) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -74,10 +74,9 @@ impl Endpoint {
         }
     }
 
-    pub(crate) fn server(&self) -> &LocalBatch {
+    pub(crate) fn server(&self) -> &Arc<LocalBatch> {
         match self {
-            Self::Here(server) => server,
-            Self::Apart { server, .. } => server,
+            Self::Here(server) | Self::Apart { server, .. } => server,
         }
     }
 
@@ -96,7 +95,11 @@ impl Endpoint {
 
     pub(crate) async fn shutdown(self) {
         match self {
-            Self::Here(server) => server.shutdown().await,
+            Self::Here(server) => match Arc::try_unwrap(server) {
+                Ok(server) => server.shutdown().await,
+                // Still shared: dropping the last handle closes it as well.
+                Err(server) => drop(server),
+            },
             Self::Apart { stop, thread, .. } => {
                 // Ending its runtime ends the endpoint's tasks and closes its socket.
                 let _ = stop.send(());

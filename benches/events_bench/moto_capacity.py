@@ -4,7 +4,7 @@ events_bench runs in real time against moto, with the jobs' time scaled down: th
 path is not scaled, so the events a second it must carry grow with the scale. This
 measures what moto sustains, to choose the scale (BENCHMARKS.md, events section):
 
-    ~/.cache/waiters-ci/venv/bin/python examples/events_bench/moto_capacity.py http://127.0.0.1:5000
+    ~/.cache/waiters-ci/venv/bin/python benches/events_bench/moto_capacity.py http://127.0.0.1:5000
 
 It makes its own queue and rule (the pattern `waiters events setup` makes) and removes
 them; the event `detail` is the size of the local endpoint's job documents.

@@ -1,8 +1,17 @@
 //! The poller's rounds, as it reports them: every round opens a `describe_jobs_round`
 //! tracing span with the number of waits, ids and calls. A minimal subscriber keeps those
 //! spans (and nothing else, so other log lines cost nothing).
+//!
+//! The span's `calls` are the calls the poller planned. What the service saw is read from
+//! the endpoint: when a round's span opens, the subscriber reads the DescribeJobs requests
+//! the endpoint has counted ([`watch_endpoint`]). Rounds run one after the other (a round's
+//! calls are all answered before the next one is planned), so the requests the endpoint
+//! counted between one round's start and the next one's are that round's calls on the wire,
+//! retries and any call the span did not plan included.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, Weak};
+
+use waiters_local::LocalBatch;
 
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
@@ -16,12 +25,48 @@ const ROUND_SPAN: &str = "describe_jobs_round";
 /// One round of the poller: the calls it made and the waits and ids they served.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RoundRecord {
+    /// Calls the poller planned (the span's).
     pub(crate) calls: u64,
     pub(crate) waits: u64,
     pub(crate) ids: u64,
+    /// DescribeJobs requests the endpoint had counted when the round started.
+    pub(crate) endpoint_before: u64,
+    /// DescribeJobs requests the endpoint counted during the round (see [`on_the_wire`]).
+    pub(crate) wire_calls: u64,
 }
 
 static ROUNDS: Mutex<Vec<RoundRecord>> = Mutex::new(Vec::new());
+
+/// The endpoint whose DescribeJobs requests a round's start reads, while a run is on.
+static ENDPOINT: Mutex<Option<Weak<LocalBatch>>> = Mutex::new(None);
+
+/// Makes every round's start read `endpoint`'s DescribeJobs requests (`None`: none).
+pub(crate) fn watch_endpoint(endpoint: Option<Weak<LocalBatch>>) {
+    *ENDPOINT.lock().unwrap_or_else(PoisonError::into_inner) = endpoint;
+}
+
+fn endpoint_requests() -> u64 {
+    ENDPOINT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(Weak::upgrade)
+        .map_or(0, |server| server.counters().describe_jobs.requests)
+}
+
+/// Fills in each round's calls on the wire, given the endpoint's count at the end of the
+/// run: the requests counted from its start to the next round's (or the run's end).
+pub(crate) fn on_the_wire(rounds: &mut [RoundRecord], requests_at_end: u64) {
+    let ends: Vec<u64> = rounds
+        .iter()
+        .skip(1)
+        .map(|r| r.endpoint_before)
+        .chain([requests_at_end])
+        .collect();
+    for (round, end) in rounds.iter_mut().zip(ends) {
+        round.wire_calls = end.saturating_sub(round.endpoint_before);
+    }
+}
 
 /// Installs the subscriber for the whole process (once, before any wait).
 pub(crate) fn install() {
@@ -58,7 +103,10 @@ impl Subscriber for RoundSpans {
     }
 
     fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut round = RoundRecord::default();
+        let mut round = RoundRecord {
+            endpoint_before: endpoint_requests(),
+            ..RoundRecord::default()
+        };
         span.record(&mut round);
         ROUNDS
             .lock()

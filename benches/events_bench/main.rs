@@ -11,8 +11,8 @@
 //! same factor (1/4 by default); the event path is not. Needs a running moto server:
 //!
 //! ```sh
-//! MOTO_ENDPOINT=http://127.0.0.1:5000 cargo run --release --example events_bench
-//! MOTO_ENDPOINT=... cargo run --example events_bench -- --smoke   # CI: 20 jobs, seconds
+//! MOTO_ENDPOINT=http://127.0.0.1:5000 cargo run --release -p waiters-benches --bin events_bench
+//! MOTO_ENDPOINT=... cargo run -p waiters-benches --bin events_bench -- --smoke   # CI: 20 jobs, seconds
 //! ```
 //!
 //! Results go to stdout as Markdown (BENCHMARKS.md has them, with the method); progress

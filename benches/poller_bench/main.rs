@@ -9,15 +9,17 @@
 //! - JobComplete's typed acceptor against botocore's own matcher on the same outputs.
 //!
 //! ```sh
-//! cargo run --release --example poller_bench -- --jobs 1,100,1000,10000
-//! cargo run --example poller_bench -- --smoke   # small N, seconds; CI runs this
+//! cargo run --release -p waiters-benches --bin poller_bench -- --jobs 1,100,1000,10000
+//! cargo run -p waiters-benches --bin poller_bench -- --smoke   # small N, about a minute; CI runs this
 //! ```
 //!
 //! Results go to stdout as Markdown tables (BENCHMARKS.md has them, with the method);
 //! progress goes to stderr. The exit status is non-zero when a wait ends otherwise than its
 //! job, when a detection lag exceeds JobComplete's delay plus jitter, when a call asks for
-//! more than 100 ids, or when, with fixed delays, a poller round makes more than
-//! ceil(N/100) calls.
+//! more than 100 ids, when the endpoint sees more than ceil(N/100) calls in a poller round
+//! or nothing was measured, and when a goal that a run of its size measures is missed
+//! (calls ratio at N >= 1,000, heap of a parked wait, typed matcher against botocore; see
+//! `report::Report::problems`).
 
 mod cpu;
 mod endpoint;
@@ -43,7 +45,8 @@ static ALLOCATOR: heap::Counting = heap::Counting;
 #[derive(Debug, clap::Parser)]
 #[command(name = "poller_bench")]
 struct Cli {
-    /// The CI run: N = 1 and 150, the default tolerance, short CPU and matcher runs.
+    /// The CI run: N = 1 and 150, the default tolerance, short CPU and matcher runs, and
+    /// N = 1,000 with fixed delays for the calls ratio goal.
     #[arg(long)]
     smoke: bool,
     /// Numbers of concurrent waits [default: 1,100,1000,10000; smoke: 1,150].
@@ -107,6 +110,9 @@ fn delays(name: &str) -> Result<Delays, String> {
 struct Args {
     smoke: bool,
     jobs: Vec<usize>,
+    /// More Ns run with fixed delays only, per-job and through a poller at the default
+    /// tolerance: the calls ratio goal at its size in the smoke run.
+    ratio_jobs: Vec<usize>,
     delays: Vec<Delays>,
     /// Poller tolerances tried (N = 1 only the default).
     tolerances: Vec<Duration>,
@@ -130,6 +136,7 @@ impl Args {
             Duration::try_from_secs_f64(s).map_err(|_| format!("not a duration in seconds: {s}"))
         };
         let smoke = cli.smoke;
+        let default_jobs = cli.jobs.is_none();
         let tolerances = match cli.tolerances {
             Some(tolerances) => tolerances
                 .into_iter()
@@ -152,6 +159,11 @@ impl Args {
                     vec![1, 100, 1000, 10_000]
                 }
             }),
+            ratio_jobs: if smoke && default_jobs {
+                vec![report::CALLS_RATIO_MIN_N]
+            } else {
+                Vec::new()
+            },
             delays: cli.delays,
             tolerances,
             seed: cli.seed,
@@ -204,6 +216,31 @@ fn scenarios(args: &Args, n: usize) -> Vec<Scenario> {
     scenarios
 }
 
+/// Every scenario of the run: those of each N, then the calls ratio runs (fixed delays,
+/// per-job and through a poller at the default tolerance).
+fn all_scenarios(args: &Args) -> Vec<Scenario> {
+    let ratio_runs = args.ratio_jobs.iter().flat_map(|&n| {
+        [
+            Polling::PerJob,
+            Polling::Poller {
+                tolerance: DEFAULT_TOLERANCE,
+                shared_jitter: true,
+            },
+        ]
+        .map(|polling| Scenario {
+            n,
+            delays: Delays::Fixed,
+            polling,
+            seed: args.seed,
+        })
+    });
+    args.jobs
+        .iter()
+        .flat_map(|&n| scenarios(args, n))
+        .chain(ratio_runs)
+        .collect()
+}
+
 fn main() -> ExitCode {
     let args = match Args::from_cli(<Cli as clap::Parser>::parse()) {
         Ok(args) => args,
@@ -225,18 +262,17 @@ fn main() -> ExitCode {
     let started = WallInstant::now();
     let mut report = report::Report::new(args.seed);
 
-    for &n in &args.jobs {
-        for scenario in scenarios(&args, n) {
-            let outcome = scenario::run(scenario, false);
-            eprintln!(
-                "N={n:>5} {:<12} {:<16} {:>7} calls, {:>6.1} s",
-                scenario.delays.name(),
-                report::polling_name(scenario.polling),
-                outcome.calls,
-                outcome.wall.as_secs_f64()
-            );
-            report.runs.push((scenario, outcome));
-        }
+    for scenario in all_scenarios(&args) {
+        let outcome = scenario::run(scenario, false);
+        eprintln!(
+            "N={:>5} {:<12} {:<16} {:>7} calls, {:>6.1} s",
+            scenario.n,
+            scenario.delays.name(),
+            report::polling_name(scenario.polling),
+            outcome.calls,
+            outcome.wall.as_secs_f64()
+        );
+        report.runs.push((scenario, outcome));
     }
 
     if args.memory {
