@@ -41,7 +41,15 @@ pages! {
     reliability = "../../docs/reliability.md",
     arrays = "../../docs/arrays.md",
     cli = "../../docs/cli.md",
+    cli_operations = "../../docs/cli-operations.md",
     development = "../../docs/development.md",
+    // The crates' own READMEs (crates.io).
+    runtime_readme = "../../waiters-runtime/README.md",
+    model_readme = "../../waiters-model/README.md",
+    codegen_readme = "../../waiters-codegen/README.md",
+    macros_readme = "../../waiters-macros/README.md",
+    local_readme = "../../waiters-local/README.md",
+    cli_readme = "../../waiters-cli/README.md",
 }
 
 /// What an example returns: its own errors fail the doctest with their message.

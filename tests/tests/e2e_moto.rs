@@ -366,6 +366,13 @@ async fn moto_airflow_batch_model_at_run_time() {
 #[path = "e2e_moto/event_waits.rs"]
 mod event_waits;
 
+// Array jobs: moto never marks a parent with a failed child FAILED.
+#[path = "e2e_moto/arrays.rs"]
+mod arrays;
+
+#[path = "e2e_moto/diagnose.rs"]
+mod diagnose;
+
 mod events {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};

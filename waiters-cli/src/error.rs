@@ -23,6 +23,8 @@ pub(crate) enum Exit {
     Incomplete = 3,
     /// A service or transport error ended the wait.
     Error = 4,
+    /// A job is stuck in RUNNABLE and will not start until something changes.
+    Stuck = 5,
     /// Stopped by SIGINT (128 + 2).
     Interrupted = 130,
     /// Stopped by SIGTERM (128 + 15).
@@ -74,6 +76,13 @@ pub(crate) enum CliError {
     /// A job's logs could not be found or read.
     #[error("{0}")]
     Logs(String),
+    /// Output (a man page, a completion script) could not be written.
+    #[error("cannot write to {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     /// The process cannot wait for a signal.
     #[error("cannot handle Ctrl-C and SIGTERM: {0}")]
     Signal(#[source] io::Error),
@@ -88,7 +97,7 @@ impl CliError {
             | Self::UnknownWaiter(_)
             | Self::NoRegion
             | Self::SsoLogin { .. } => Exit::Usage,
-            Self::Local(_) | Self::Signal(_) | Self::Logs(_) => Exit::Error,
+            Self::Local(_) | Self::Signal(_) | Self::Logs(_) | Self::Write { .. } => Exit::Error,
         }
     }
 

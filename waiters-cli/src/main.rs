@@ -7,6 +7,7 @@ mod array_report;
 mod aws;
 mod cli;
 mod credentials;
+mod diagnose_command;
 mod error;
 mod escape;
 mod events_command;
@@ -19,6 +20,7 @@ mod models;
 mod operation_input;
 mod progress;
 mod report;
+mod shell;
 mod signals;
 mod summary;
 mod wait;
@@ -67,6 +69,9 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::WaitForJob(args) => jobs::run(args).await,
         Command::Local(args) => local::run(args).await,
         Command::Events(args) => events_command::run(args).await,
+        Command::Diagnose(args) => diagnose_command::run(args).await,
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
         Command::Logs(args) => logs_command::run(args).await,
     }
 }

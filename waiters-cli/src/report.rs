@@ -24,6 +24,8 @@ pub(crate) enum Outcome {
     MaxAttempts,
     Timeout,
     Error,
+    /// Stuck in RUNNABLE until something changes (`--fail-if-stuck`).
+    Stuck,
     /// Stopped by SIGINT or SIGTERM before the wait ended.
     Interrupted,
 }
@@ -36,6 +38,7 @@ impl Outcome {
             Self::MaxAttempts => "max_attempts",
             Self::Timeout => "timeout",
             Self::Error => "error",
+            Self::Stuck => "stuck",
             Self::Interrupted => "interrupted",
         }
     }
@@ -46,21 +49,23 @@ impl Outcome {
             Self::Failure => Exit::Failure,
             Self::MaxAttempts | Self::Timeout => Exit::Incomplete,
             Self::Error => Exit::Error,
+            Self::Stuck => Exit::Stuck,
             // The signal decides between 130 and 143; see `Signal::exit`.
             Self::Interrupted => Exit::Interrupted,
         }
     }
 
     /// Ranks outcomes for the overall result of several jobs: a FAILED job is definite
-    /// news and wins; an error means some result is unknown; running out of time is the
-    /// mildest non-success.
+    /// news and wins; a stuck job is news too (it will not finish without a change); an
+    /// error means some result is unknown; running out of time is the mildest non-success.
     fn severity(self) -> u8 {
         match self {
             Self::Success => 0,
             Self::MaxAttempts | Self::Timeout => 1,
             Self::Error => 2,
-            Self::Failure => 3,
-            Self::Interrupted => 4,
+            Self::Stuck => 3,
+            Self::Failure => 4,
+            Self::Interrupted => 5,
         }
     }
 
@@ -277,6 +282,8 @@ pub(crate) struct JobReport {
     pub(crate) log_tail: Option<Vec<String>>,
     /// An array parent's progress and failed children, or a multi-node job's nodes.
     pub(crate) family: FamilyReport,
+    /// Why the job sat in RUNNABLE, when it was diagnosed (`--stuck-after`).
+    pub(crate) diagnosis: Option<Value>,
 }
 
 /// What the waits of one job have seen so far, kept while they run so that an
@@ -328,6 +335,7 @@ impl JobReport {
             attempts,
             reason: None,
             family: FamilyReport::default(),
+            diagnosis: None,
             failed_job: None,
             log_tail: None,
         };
@@ -397,9 +405,41 @@ impl JobReport {
             attempts: seen.attempts,
             reason: Some(reason),
             family: FamilyReport::default(),
+            diagnosis: None,
             failed_job: None,
             log_tail: None,
         }
+    }
+
+    /// A job whose wait `--fail-if-stuck` ended: it will not start until something
+    /// changes, as `summary` says.
+    pub(crate) fn stuck(job_id: &str, seen: Seen, summary: &str) -> Self {
+        Self {
+            job_id: job_id.to_owned(),
+            outcome: Outcome::Stuck,
+            reason: Some(format!("Batch job {job_id} will not start: {summary}")),
+            status: seen.status,
+            status_reason: seen.status_reason,
+            exit_code: seen.exit_code,
+            waiter: seen.waiter,
+            attempts: seen.attempts,
+            family: FamilyReport::default(),
+            diagnosis: None,
+            failed_job: None,
+            log_tail: None,
+        }
+    }
+
+    pub(crate) fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// Adds `note` to the reason (`REASON; NOTE`): what was done about an interrupted job.
+    pub(crate) fn add_to_reason(&mut self, note: &str) {
+        self.reason = Some(match self.reason.take() {
+            Some(reason) => format!("{reason}; {note}"),
+            None => note.to_owned(),
+        });
     }
 
     /// A job whose wait ended without a result (a tracker that failed to report it).
@@ -416,6 +456,7 @@ impl JobReport {
             waiter: seen.waiter,
             attempts: seen.attempts,
             family: FamilyReport::default(),
+            diagnosis: None,
             failed_job: None,
             log_tail: None,
         }
@@ -440,6 +481,9 @@ impl JobReport {
         });
         if let Value::Object(fields) = &mut job {
             self.family.add_json(fields);
+            if let Some(diagnosis) = &self.diagnosis {
+                fields.insert("diagnosis".to_owned(), diagnosis.clone());
+            }
         }
         if let Some(tail) = &self.log_tail {
             job["log_tail"] = json!(tail);
@@ -548,6 +592,7 @@ mod tests {
             attempts: 1,
             reason: None,
             family: FamilyReport::default(),
+            diagnosis: None,
             failed_job: None,
             log_tail: None,
         }
@@ -564,6 +609,8 @@ mod tests {
         assert_eq!(of(&[Success, Timeout]), Timeout);
         assert_eq!(of(&[Timeout, Error, Success]), Error);
         assert_eq!(of(&[Error, Failure, Timeout]), Failure);
+        assert_eq!(of(&[Error, Stuck, Timeout]), Stuck);
+        assert_eq!(of(&[Stuck, Failure]), Failure);
         assert_eq!(of(&[Failure, Interrupted, Success]), Interrupted);
         assert_eq!(of(&[]), Success);
     }
@@ -575,6 +622,7 @@ mod tests {
         assert_eq!(Outcome::MaxAttempts.exit() as u8, 3);
         assert_eq!(Outcome::Timeout.exit() as u8, 3);
         assert_eq!(Outcome::Error.exit() as u8, 4);
+        assert_eq!(Outcome::Stuck.exit() as u8, 5);
         assert_eq!(Signal::Interrupt.exit() as u8, 130);
         assert_eq!(Signal::Terminate.exit() as u8, 143);
     }

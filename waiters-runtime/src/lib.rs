@@ -78,6 +78,7 @@ pub mod operation;
 pub mod poller;
 pub mod response;
 mod sdk;
+pub mod terminate;
 pub mod typed;
 
 // The entry points; everything else is reached through its module.

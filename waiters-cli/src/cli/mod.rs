@@ -17,6 +17,10 @@ pub(crate) use logs::{LOGS_HELP, LogsArgs};
 pub(crate) use values::{parse_endpoint_url, parse_region};
 use values::{parse_positive_seconds, parse_rate, parse_seconds};
 
+/// `waiters --version`: the package version and, when built from git or from the packaged
+/// crate, the commit (see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("WAITERS_VERSION_SUFFIX"));
+
 /// DescribeJobs takes at most this many job ids in one call.
 pub(crate) const MAX_DESCRIBE_JOBS: usize = 100;
 
@@ -32,6 +36,8 @@ Exit codes:
   3  the attempt budget (--max-attempts) or the deadline (--max-wait) ran out
   4  a service or transport error ended the wait (including an endpoint that gave no
      answer for --connect-give-up seconds)
+  5  a job is stuck in RUNNABLE and will not start until something changes
+     (wait-for-job --fail-if-stuck; `waiters diagnose` says why and what to change)
   130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM: every job is still reported, those not
      finished with the outcome `interrupted`
 
@@ -111,15 +117,40 @@ wait ended in an error, else 3 if any ran out of time, else 0. SIGINT or SIGTERM
 wait and still reports every job (those not finished as `interrupted`, with the status last
 seen): exit 130 or 143.
 
+Stuck jobs: a job RUNNABLE for --stuck-after seconds (default 600) is diagnosed once, as
+`waiters diagnose` would: a warning line on stderr (text output), a `diagnosis` member in
+its JSON entry. With --fail-if-stuck, a job whose diagnosis says it will not start until
+something changes (a misconfiguration, a DISABLED or INVALID queue or compute environment,
+a job larger than any compute environment) ends its wait with the outcome `stuck` (exit 5);
+a capacity shortage is waited out. With --events-queue, a \"Batch Job Queue Blocked\" event
+for a job starts its diagnosis at once.
+
 Exit codes: 0 every job SUCCEEDED, 1 a job FAILED (or a waiter reached a failure state),
-2 usage or model error, 3 max wait exceeded, 4 service or transport error, 130/143
-stopped by SIGINT/SIGTERM.
+2 usage or model error, 3 max wait exceeded, 4 service or transport error, 5 a job is stuck
+(--fail-if-stuck), 130/143 stopped by SIGINT/SIGTERM. With several jobs: 1, then 5, then
+4, then 3.
 
 Examples:
   waiters wait-for-job 1a2b3c 4d5e6f --max-wait 7200 --output json
   aws batch list-jobs --job-queue etl --query 'jobSummaryList[].jobId' --output text \\
     | waiters wait-for-job - --rate-limit 5
   waiters wait-for-job - --events-queue https://sqs.eu-west-1.amazonaws.com/123456789012/batch-events < ids.txt";
+
+const DIAGNOSE_HELP: &str = "\
+Each finding names a cause (Batch's statusReason codes such as
+MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT, a DISABLED or INVALID queue or compute
+environment, a job larger than any compute environment), the fields that show it, whether
+it can fix itself (capacity can; a misconfiguration cannot) and what to change. A job that
+is not RUNNABLE, or RUNNABLE for no visible reason, says so.
+
+Output:
+  --output text  a line for the job, then per finding its cause, evidence and fix.
+  --output json  one JSON object: {\"jobId\", \"status\", \"statusReason\", \"jobQueue\",
+                 \"stuckForGood\", \"findings\": [{\"cause\", \"description\", \"evidence\":
+                 [{\"source\", \"field\", \"value\"}], \"fixesItself\", \"fix\"}], \"unchecked\"}
+
+Exit codes: 0 diagnosed, nothing holds the job for good; 5 the job will not start until
+something changes; 2 usage error; 4 a call failed or the job does not exist.";
 
 /// Wait on AWS Batch jobs with botocore's waiter semantics.
 ///
@@ -129,7 +160,7 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(
     name = "waiters",
-    version,
+    version = VERSION,
     propagate_version = true,
     subcommand_required = true,
     arg_required_else_help = true,
@@ -170,6 +201,10 @@ pub(crate) enum Command {
         after_help = "Example:\n  url=$(waiters local --port 0 | head -n 1)\n\nExit codes: 0 stopped by Ctrl-C or SIGTERM, 2 bad option, 4 the port cannot be bound."
     )]
     Local(LocalArgs),
+    /// Why is my job not starting: read the job, its queue, the queue's compute
+    /// environments and the queue's front, and say what holds it in RUNNABLE.
+    #[command(after_help = DIAGNOSE_HELP)]
+    Diagnose(DiagnoseArgs),
     /// Set up (or tear down) the SQS queue and EventBridge rule for event-driven waits.
     #[command(
         after_help = "Exit codes: 0 done, 2 bad option or name, or no region, 4 a call to SQS or EventBridge failed."
@@ -179,6 +214,40 @@ pub(crate) enum Command {
     /// node of a multi-node job, every attempt.
     #[command(after_help = LOGS_HELP)]
     Logs(LogsArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of waiters or of one of its commands, or write them all.
+    #[command(
+        after_help = "Examples:\n  waiters man | man -l -\n  waiters man wait-for-job | man -l -\n  waiters man --dir /usr/local/share/man/man1\n\nExit codes: 0 done, 2 no such command, 4 cannot write."
+    )]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash        waiters completions bash > ~/.local/share/bash-completion/completions/waiters
+  zsh         waiters completions zsh > \"${fpath[1]}/_waiters\"
+  fish        waiters completions fish > ~/.config/fish/completions/waiters.fish
+  powershell  waiters completions powershell >> $PROFILE
+
+Exit codes: 0 done, 2 unknown shell.";
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (for example wait-for-job); default: waiters.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub(crate) command: Option<String>,
+    /// Write every page (waiters.1, waiters-wait-for-job.1, ...) to this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -334,7 +403,37 @@ pub(crate) struct WaitForJobArgs {
     /// job's `log_tail`); 0 prints none.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16))]
     pub(crate) tail_on_failure: u16,
+    /// Seconds a job may stay RUNNABLE before it is diagnosed (once).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value = "600",
+        value_parser = parse_seconds,
+        allow_hyphen_values = true
+    )]
+    pub(crate) stuck_after: Duration,
+    /// End the wait of a job whose diagnosis says it will not start until something
+    /// changes, with the outcome `stuck` (exit 5).
+    #[arg(long)]
+    pub(crate) fail_if_stuck: bool,
+    /// On SIGINT or SIGTERM, terminate every job not finished (TerminateJob, reason
+    /// "terminated by waiters on SIGINT"; needs batch:TerminateJob). A second signal
+    /// stops the calls at once.
+    #[arg(long)]
+    pub(crate) terminate_on_interrupt: bool,
     /// How to report the result.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiagnoseArgs {
+    /// The job id or ARN.
+    #[arg(value_name = "JOB_ID")]
+    pub(crate) job_id: String,
+    /// How to report the diagnosis.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,
     #[command(flatten)]

@@ -76,6 +76,15 @@ impl JobBoard {
         }
     }
 
+    /// The jobs whose waits have not finished, in order.
+    pub(crate) fn unfinished(&self) -> Vec<String> {
+        self.jobs
+            .iter()
+            .filter(|job| job.report.borrow().is_none())
+            .map(|job| job.id.clone())
+            .collect()
+    }
+
     /// The jobs per last seen status, how many are done, and the calls they made.
     pub(crate) fn summary(&self) -> Summary {
         let mut summary = Summary {

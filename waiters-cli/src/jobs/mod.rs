@@ -10,6 +10,8 @@ mod array;
 mod board;
 mod logs;
 mod plan;
+mod stuck;
+mod terminate;
 mod watch;
 
 use std::cell::Cell;
@@ -26,6 +28,7 @@ use crate::signals::{Ended, Signals};
 use crate::summary::summary_above;
 use board::JobBoard;
 use plan::Plan;
+use terminate::{Terminations, terminate_unfinished};
 use watch::Watch;
 
 pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
@@ -36,7 +39,7 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     let mut signals = Signals::install()?;
     let mut plan = Plan::new(args, &ids).await?;
     let progress = Progress::new(args.output);
-    let (mut reports, exit) = match plan.logs.clone().filter(|_| args.logs) {
+    let (mut reports, exit, terminations) = match plan.logs.clone().filter(|_| args.logs) {
         Some((batch, logs)) => {
             let ids = plan.ids.clone();
             let feed = logs::Streaming::new(args.output);
@@ -53,6 +56,9 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
         logs::add_tails(&mut reports, logs, args.tail_on_failure).await;
     }
     let mut extra = Map::new();
+    if let Some(terminations) = terminations {
+        extra.insert("terminations".to_owned(), terminations.json());
+    }
     if let Some(poller) = &plan.poller {
         extra.insert("poller".to_owned(), poller_json(&poller.stats()));
     }
@@ -64,13 +70,13 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     Ok(exit)
 }
 
-/// Runs the plan's waits until they end or a signal comes: every job's report, and the
-/// exit code.
+/// Runs the plan's waits until they end or a signal comes: every job's report, the exit
+/// code, and with `--terminate-on-interrupt` after a signal, the terminations.
 async fn wait(
     plan: &mut Plan,
     progress: &Progress,
     signals: &mut Signals,
-) -> (Vec<JobReport>, Exit) {
+) -> (Vec<JobReport>, Exit, Option<Terminations>) {
     let board = JobBoard::new(&plan.ids);
     let summarize = progress.enabled() && plan.ids.len() > summary_above();
     plan.waits.per_attempt = !summarize;
@@ -92,8 +98,21 @@ async fn wait(
         Ended::Finished(()) => {
             let reports = board.reports(None);
             let exit = overall(&reports).exit();
-            (reports, exit)
+            (reports, exit, None)
         }
-        Ended::Signalled(signal) => (board.reports(Some(signal)), signal.exit()),
+        Ended::Signalled(signal) => {
+            let terminations = match &plan.terminate_with {
+                Some(client) => {
+                    let unfinished = board.unfinished();
+                    Some(terminate_unfinished(client, unfinished, signal, signals, progress).await)
+                }
+                None => None,
+            };
+            let mut reports = board.reports(Some(signal));
+            if let Some(terminations) = &terminations {
+                terminations.annotate(&mut reports);
+            }
+            (reports, signal.exit(), terminations)
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use futures_util::future::join_all;
 use waiters_runtime::array::wait_for_array;
+use waiters_runtime::aws_sdk_batch::Client;
 use waiters_runtime::events::DEFAULT_RECONCILE_EVERY;
 use waiters_runtime::events::{EventSource, EventTask};
 use waiters_runtime::job::JOB_PHASES;
@@ -10,6 +11,7 @@ use waiters_runtime::{BatchWaiters, JobPoller, JobWaitOptions};
 
 use super::array::{self, ArrayWatch};
 use super::board::JobBoard;
+use super::stuck::{StuckJob, StuckWatch};
 use crate::aws::{AwsConfig, Service};
 use crate::cli::WaitForJobArgs;
 use crate::error::CliError;
@@ -28,6 +30,8 @@ pub(super) struct Plan {
     pub(super) poller: Option<JobPoller>,
     /// The event source of `--events-queue`.
     pub(super) events: Option<Events>,
+    /// The client for `--terminate-on-interrupt`.
+    pub(super) terminate_with: Option<Client>,
     /// Batch and CloudWatch Logs clients, for `--logs` and `--tail-on-failure`.
     pub(super) logs: Option<(
         waiters_runtime::aws_sdk_batch::Client,
@@ -79,7 +83,14 @@ impl Plan {
             }),
             _ => None,
         };
+        let stuck = StuckWatch {
+            client: batch.client.clone(),
+            after: args.stuck_after,
+            fail: args.fail_if_stuck,
+        };
+        let terminate_with = args.terminate_on_interrupt.then(|| batch.client.clone());
         let waits = JobWaits {
+            stuck,
             waiters: model.into_waiters(batch.client)?,
             options,
             endpoint: batch.endpoint,
@@ -91,6 +102,7 @@ impl Plan {
             waits,
             poller,
             events,
+            terminate_with,
             logs,
         })
     }
@@ -146,6 +158,8 @@ pub(super) struct Events {
 pub(super) struct JobWaits {
     waiters: BatchWaiters,
     options: JobWaitOptions,
+    /// `--stuck-after` and `--fail-if-stuck`.
+    stuck: StuckWatch,
     /// Named when the endpoint cannot be reached.
     endpoint: String,
     /// A progress line per attempt (else the summary says how things go).
@@ -176,12 +190,24 @@ impl JobWaits {
         // The library bounds the whole wait, initial delay included, by `max_wait`; on an
         // array parent it also ends when every child has ended (moto never ends a parent
         // with a failed child).
-        let result = wait_for_array(&self.waiters, id, &self.options, observer).await;
-        let seen = board.seen(id);
-        let mut report = JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
-        if let Some(job) = array::final_job(&result, id) {
-            report.family = array::family_report(self.waiters.client(), job, children).await;
-        }
+        let wait = wait_for_array(&self.waiters, id, &self.options, observer);
+        let stuck = StuckJob::default();
+        let mut report = tokio::select! {
+            result = wait => {
+                let seen = board.seen(id);
+                let mut report =
+                    JobReport::new(id, &result, seen.waiter, seen.attempts, &self.endpoint);
+                if let Some(job) = array::final_job(&result, id) {
+                    report.family =
+                        array::family_report(self.waiters.client(), job, children).await;
+                }
+                report
+            }
+            diagnosis = self.stuck.watch(id, board, progress, &stuck) => {
+                JobReport::stuck(id, board.seen(id), &diagnosis.summary())
+            }
+        };
+        report.diagnosis = stuck.diagnosis.take().map(|d| d.to_json());
         board.finish(id, report);
     }
 }

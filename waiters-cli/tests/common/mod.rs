@@ -180,6 +180,11 @@ impl Local {
             .to_owned()
     }
 
+    /// Runs `future` (SDK calls through `client`) on the endpoint's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     /// Moves every job forward by this many hourly phases.
     pub fn advance_phases(&self, phases: u32) {
         self.server.advance_clock(HOUR * phases);

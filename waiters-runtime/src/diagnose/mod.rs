@@ -21,6 +21,11 @@
 //! and GetJobQueueSnapshot. The last two are optional: when they fail, the diagnosis
 //! says what it could not check instead of failing.
 
+// The user guide's examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/diagnose.md")]
+struct DiagnoseGuide;
+
 mod analyze;
 mod cause;
 mod fit;
@@ -234,32 +239,30 @@ pub async fn gather(client: &Client, job_id: &str) -> Result<Facts, DiagnoseErro
         facts.unchecked.push("the job names no queue".into());
         return Ok(facts);
     };
-    let queues = client
-        .describe_job_queues()
-        .job_queues(&queue_arn)
-        .send()
-        .await;
-    let queues = queues.map_err(|e| call_error("DescribeJobQueues")(&e))?;
-    facts.queue = queues.job_queues().first().cloned();
-    read_compute_environments(client, &mut facts)
-        .await
-        .map_err(|e| call_error("DescribeComputeEnvironments")(&e))?;
+    let (queue, compute_environments) = read_queue(client, job_id, &queue_arn).await?;
+    facts.queue = queue;
+    facts.compute_environments = compute_environments;
     read_optional(client, &mut facts, &queue_arn).await;
     Ok(facts)
 }
 
-async fn read_compute_environments(
+/// A job queue (`None` when Batch does not know it) and its compute environments, in two
+/// calls: DescribeJobQueues, then one DescribeComputeEnvironments for all of them.
+/// `job_id` names the job in errors.
+pub async fn read_queue(
     client: &Client,
-    facts: &mut Facts,
-) -> Result<
-    (),
-    aws_sdk_batch::error::SdkError<
-        aws_sdk_batch::operation::describe_compute_environments::DescribeComputeEnvironmentsError,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-> {
-    let Some(queue) = &facts.queue else {
-        return Ok(());
+    job_id: &str,
+    queue: &str,
+) -> Result<(Option<JobQueueDetail>, Vec<ComputeEnvironmentDetail>), DiagnoseError> {
+    let call_error = |operation: &'static str, error: &dyn OperationError| DiagnoseError::Call {
+        job_id: job_id.to_owned(),
+        operation,
+        message: error.describe(),
+    };
+    let queues = client.describe_job_queues().job_queues(queue).send().await;
+    let queues = queues.map_err(|e| call_error("DescribeJobQueues", &e))?;
+    let Some(queue) = queues.job_queues().first().cloned() else {
+        return Ok((None, Vec::new()));
     };
     let names: Vec<String> = queue
         .compute_environment_order()
@@ -267,15 +270,15 @@ async fn read_compute_environments(
         .filter_map(|o| o.compute_environment().map(str::to_owned))
         .collect();
     if names.is_empty() {
-        return Ok(());
+        return Ok((Some(queue), Vec::new()));
     }
     let output = client
         .describe_compute_environments()
         .set_compute_environments(Some(names))
         .send()
-        .await?;
-    facts.compute_environments = output.compute_environments().to_vec();
-    Ok(())
+        .await
+        .map_err(|e| call_error("DescribeComputeEnvironments", &e))?;
+    Ok((Some(queue), output.compute_environments().to_vec()))
 }
 
 /// The job definition (when the job lacks its numbers) and the queue's front; a failure

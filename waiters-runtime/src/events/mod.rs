@@ -4,7 +4,7 @@
 //! poll of it, with polling kept as the safety net (see [`JobPoller::set_events`]).
 //!
 //! The event types ([`JobStateEvent`], [`EventOutcome`]) are always here; reading them from
-//! SQS ([`EventSource`]) needs the `events` feature.
+//! SQS (`EventSource`) needs the `events` feature.
 //!
 //! ```no_run
 //! # #[cfg(feature = "events")]
