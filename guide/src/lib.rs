@@ -33,6 +33,7 @@ pages! {
     typed_waiters = "../../docs/typed-waiters.md",
     poller = "../../docs/poller.md",
     events = "../../docs/events.md",
+    logs = "../../docs/logs.md",
     local_endpoint = "../../docs/local-endpoint.md",
     models = "../../docs/models.md",
     limits = "../../docs/limits.md",

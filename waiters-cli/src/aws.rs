@@ -17,6 +17,7 @@ const BATCH_ENDPOINT_VARIABLES: [&str; 2] = ["AWS_ENDPOINT_URL_BATCH", "AWS_ENDP
 const SQS_ENDPOINT_VARIABLES: [&str; 2] = ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"];
 const EVENTBRIDGE_ENDPOINT_VARIABLES: [&str; 2] =
     ["AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL"];
+const LOGS_ENDPOINT_VARIABLES: [&str; 2] = ["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL"];
 
 /// A Batch client and the endpoint it calls, for messages.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub(crate) enum Service {
     Batch,
     Sqs,
     EventBridge,
+    /// CloudWatch Logs (job logs).
+    Logs,
 }
 
 impl Service {
@@ -42,6 +45,7 @@ impl Service {
             Self::Batch => BATCH_ENDPOINT_VARIABLES,
             Self::Sqs => SQS_ENDPOINT_VARIABLES,
             Self::EventBridge => EVENTBRIDGE_ENDPOINT_VARIABLES,
+            Self::Logs => LOGS_ENDPOINT_VARIABLES,
         }
     }
 }
@@ -114,6 +118,19 @@ impl AwsConfig {
     /// The SQS client (event-driven waits).
     pub(crate) fn sqs(&self) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.config)
+    }
+
+    /// The CloudWatch Logs client: `--endpoint-url` applies to it too, unless
+    /// AWS_ENDPOINT_URL_CLOUDWATCH_LOGS names another endpoint (so that one URL serves moto
+    /// or the local endpoint, and Logs can still be pointed elsewhere).
+    pub(crate) fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        let mut config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config);
+        if let Some(url) = std::env::var_os(LOGS_ENDPOINT_VARIABLES[0])
+            .and_then(|url| parse_endpoint_url(&url.to_string_lossy()).ok())
+        {
+            config = config.endpoint_url(url);
+        }
+        aws_sdk_cloudwatchlogs::Client::from_conf(config.build())
     }
 
     /// The SQS and EventBridge clients of `waiters events`.

@@ -73,6 +73,9 @@ pub(crate) enum CliError {
     /// The local endpoint could not start.
     #[error("cannot start the local Batch endpoint: {0}")]
     Local(#[from] waiters_local::LocalBatchError),
+    /// A job's logs could not be found or read.
+    #[error("{0}")]
+    Logs(String),
     /// Output (a man page, a completion script) could not be written.
     #[error("cannot write to {path}: {source}")]
     Write {
@@ -94,7 +97,7 @@ impl CliError {
             | Self::UnknownWaiter(_)
             | Self::NoRegion
             | Self::SsoLogin { .. } => Exit::Usage,
-            Self::Local(_) | Self::Signal(_) | Self::Write { .. } => Exit::Error,
+            Self::Local(_) | Self::Signal(_) | Self::Logs(_) | Self::Write { .. } => Exit::Error,
         }
     }
 

@@ -12,8 +12,10 @@ mod error;
 mod escape;
 mod events_command;
 mod job_ids;
+mod job_logs;
 mod jobs;
 mod local;
+mod logs_command;
 mod models;
 mod operation_input;
 mod progress;
@@ -70,6 +72,7 @@ async fn run(command: &Command) -> Result<Exit, CliError> {
         Command::Diagnose(args) => diagnose_command::run(args).await,
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
+        Command::Logs(args) => logs_command::run(args).await,
     }
 }
 

@@ -276,6 +276,10 @@ pub(crate) struct JobReport {
     /// Calls made, over every phase.
     attempts: u32,
     reason: Option<String>,
+    /// The job as it FAILED, for the tail of its log.
+    pub(crate) failed_job: Option<JobDetail>,
+    /// The last lines of the log of a job that FAILED (`--tail-on-failure`).
+    pub(crate) log_tail: Option<Vec<String>>,
     /// An array parent's progress and failed children, or a multi-node job's nodes.
     pub(crate) family: FamilyReport,
     /// Why the job sat in RUNNABLE, when it was diagnosed (`--stuck-after`).
@@ -332,6 +336,8 @@ impl JobReport {
             reason: None,
             family: FamilyReport::default(),
             diagnosis: None,
+            failed_job: None,
+            log_tail: None,
         };
         let error = match result {
             Ok(job) => {
@@ -352,6 +358,7 @@ impl JobReport {
                 report.outcome = Outcome::Failure;
                 report.status_reason = job.status_reason().map(str::to_owned);
                 report.exit_code = waiters_runtime::job::exit_code(job);
+                report.failed_job = Some((**job).clone());
             }
             // The waiters ended but the final check did not see SUCCEEDED: a failed wait.
             JobWaitError::NotComplete { job, .. } => {
@@ -399,6 +406,8 @@ impl JobReport {
             reason: Some(reason),
             family: FamilyReport::default(),
             diagnosis: None,
+            failed_job: None,
+            log_tail: None,
         }
     }
 
@@ -416,6 +425,8 @@ impl JobReport {
             attempts: seen.attempts,
             family: FamilyReport::default(),
             diagnosis: None,
+            failed_job: None,
+            log_tail: None,
         }
     }
 
@@ -446,6 +457,8 @@ impl JobReport {
             attempts: seen.attempts,
             family: FamilyReport::default(),
             diagnosis: None,
+            failed_job: None,
+            log_tail: None,
         }
     }
 
@@ -471,6 +484,9 @@ impl JobReport {
             if let Some(diagnosis) = &self.diagnosis {
                 fields.insert("diagnosis".to_owned(), diagnosis.clone());
             }
+        }
+        if let Some(tail) = &self.log_tail {
+            job["log_tail"] = json!(tail);
         }
         job
     }
@@ -518,6 +534,9 @@ pub(crate) fn print_jobs(reports: &[JobReport], format: OutputFormat, extra: Map
                 stdout_text(&report.text_line());
                 for line in report.family.text_lines() {
                     stdout_text(&format!("  {line}"));
+                }
+                for line in report.log_tail.iter().flatten() {
+                    stdout_text(&format!("  | {line}"));
                 }
             }
         }
@@ -574,6 +593,8 @@ mod tests {
             reason: None,
             family: FamilyReport::default(),
             diagnosis: None,
+            failed_job: None,
+            log_tail: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::counters::CounterSet;
 use crate::events::{EventFaults, EventState};
 use crate::faults::Faults;
 use crate::jobs::JobStore;
+use crate::log_faults::LogFaults;
 use crate::profile::JobProfile;
 use crate::resources::ResourceStore;
 use crate::signers::Signers;
@@ -27,6 +28,8 @@ pub(crate) struct App {
     pub(crate) signers: Signers,
     /// Job state events: what wakes the publisher, event faults and counters.
     pub(crate) events: EventState,
+    /// The Logs API's throttling and counters.
+    pub(crate) logs: LogFaults,
 }
 
 impl App {
@@ -46,6 +49,7 @@ impl App {
             default_profile: Mutex::new(default_profile),
             counters: CounterSet::default(),
             signers: Signers::default(),
+            logs: LogFaults::default(),
         }
     }
 

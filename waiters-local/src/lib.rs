@@ -153,6 +153,20 @@
 //! `GET`/`POST`/`DELETE /_local/events/faults` (`{"kind": "drop"|"duplicate"|"delay",
 //! "delayMillis": ms (delay only),` one schedule as for `/_local/faults`}).
 //!
+//! # Job logs (CloudWatch Logs)
+//!
+//! The same endpoint answers the CloudWatch Logs JSON 1.1 API (`POST /`, `X-Amz-Target:
+//! Logs_20140328.GetLogEvents`, `FilterLogEvents`, `DescribeLogStreams`) for the jobs'
+//! own streams: every job that reached `RUNNING` has the stream its `DescribeJobs`
+//! document names (`container.logStreamName`) in the group `/aws/batch/job`. Its lines are
+//! the container command's `echo` parts (`["sh", "-c", "echo a; sleep 5; echo b"]`), spread
+//! evenly over `RUNNING`, or the `local:logLines` parameter (rows of `<millis after the
+//! container started> <text>`); lines after a `TerminateJob` are not written. Faults:
+//! `local:logStreamDelayMillis` (the stream appears late), `local:logLagMillis` (lines can
+//! be read late), and [`LocalBatch::log_faults`] (a share of calls throttled, and the
+//! calls counted). FilterLogEvents naming a stream that does not exist answers
+//! `ResourceNotFoundException`, as CloudWatch Logs does.
+//!
 //! # Example
 //!
 //! ```
@@ -206,6 +220,9 @@ mod faults;
 mod hostile;
 mod ids;
 mod jobs;
+mod log_faults;
+mod log_schedule;
+mod logs;
 mod operation;
 mod profile;
 mod publisher;
@@ -220,6 +237,8 @@ pub use events::{
     EVENT_DETAIL_TYPE, EVENT_SOURCE, EventCounters, EventFaultKind, EventFaultRule, EventFaults,
 };
 pub use faults::{FaultError, FaultKind, FaultRule, FaultSchedule, Faults};
+pub use log_faults::{LogCounters, LogFaults};
+pub use log_schedule::LogParameterError;
 pub use operation::{Operation, UnknownOperation};
 pub use profile::{
     DEFAULT_STATUS_REASON, JobOutcome, JobPhase, JobProfile, ScheduleParameterError, parameter_keys,

@@ -114,8 +114,15 @@ pub mod parameter_keys {
     /// phase; any other keeps the job `RUNNABLE` until it is cancelled or terminated.
     pub const RUNNABLE_REASON: &str = "local:runnableReason";
 
+    /// What the job prints (see the Logs API): `<millis> <text>` rows.
+    pub const LOG_LINES: &str = crate::log_schedule::LOG_LINES;
+    /// The job's log stream appears this long after its container starts.
+    pub const LOG_STREAM_DELAY_MILLIS: &str = crate::log_schedule::LOG_STREAM_DELAY_MILLIS;
+    /// Each log line can be read this long after it is written.
+    pub const LOG_LAG_MILLIS: &str = crate::log_schedule::LOG_LAG_MILLIS;
+
     /// Every recognised key.
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 15] = [
         OUTCOME,
         TOTAL_MILLIS,
         PHASE_MILLIS,
@@ -128,6 +135,9 @@ pub mod parameter_keys {
         STATUS_REASON,
         VISIBLE_AFTER_MILLIS,
         RUNNABLE_REASON,
+        LOG_LINES,
+        LOG_STREAM_DELAY_MILLIS,
+        LOG_LAG_MILLIS,
     ];
 }
 
@@ -377,6 +387,9 @@ impl JobProfile {
                 keys::VISIBLE_AFTER_MILLIS => {
                     profile.visibility_delay = parse_millis(key, value)?;
                 }
+                // The log schedule is read by the Logs API; here it is only checked.
+                _ if crate::log_schedule::check(key, value)
+                    .map_err(|e| invalid(key, value, e.expected))? => {}
                 _ => {
                     return Err(ScheduleParameterError::UnknownKey {
                         key: key.to_owned(),

@@ -332,6 +332,12 @@ impl LocalBatch {
         &self.app.events.faults
     }
 
+    /// The Logs API's throttling and call counters (`GetLogEvents`, `FilterLogEvents`,
+    /// `DescribeLogStreams` at this same endpoint, for the jobs' own log streams).
+    pub fn log_faults(&self) -> &crate::log_faults::LogFaults {
+        &self.app.logs
+    }
+
     /// A snapshot of the event counters (all zero unless events are published).
     pub fn event_counters(&self) -> EventCounters {
         self.app.events.counters.snapshot()
@@ -402,6 +408,7 @@ fn router(app: Arc<App>) -> Router {
             )
         })
         .merge(crate::admin::routes())
+        .merge(crate::logs::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .with_state(app)

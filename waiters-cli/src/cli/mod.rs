@@ -9,9 +9,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod events;
+mod logs;
 mod values;
 
 pub(crate) use events::{EventsArgs, EventsCommand};
+pub(crate) use logs::{LOGS_HELP, LogsArgs};
 pub(crate) use values::{parse_endpoint_url, parse_region};
 use values::{parse_positive_seconds, parse_rate, parse_seconds};
 
@@ -208,6 +210,10 @@ pub(crate) enum Command {
         after_help = "Exit codes: 0 done, 2 bad option or name, or no region, 4 a call to SQS or EventBridge failed."
     )]
     Events(EventsArgs),
+    /// Print a job's log lines from CloudWatch Logs: every child of an array job, every
+    /// node of a multi-node job, every attempt.
+    #[command(after_help = LOGS_HELP)]
+    Logs(LogsArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -388,6 +394,15 @@ pub(crate) struct WaitForJobArgs {
     /// report each.
     #[arg(long, conflicts_with = "poll_per_job")]
     pub(crate) children: bool,
+    /// Print each job's log lines from CloudWatch Logs while it runs, prefixed with the
+    /// job's name (and child index, node or container): on stdout, on stderr with
+    /// --output json.
+    #[arg(long)]
+    pub(crate) logs: bool,
+    /// Print the last N log lines of each job that FAILED under its result (in JSON, the
+    /// job's `log_tail`); 0 prints none.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16))]
+    pub(crate) tail_on_failure: u16,
     /// Seconds a job may stay RUNNABLE before it is diagnosed (once).
     #[arg(
         long,

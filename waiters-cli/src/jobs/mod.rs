@@ -8,6 +8,7 @@
 
 mod array;
 mod board;
+mod logs;
 mod plan;
 mod stuck;
 mod terminate;
@@ -38,7 +39,22 @@ pub(crate) async fn run(args: &WaitForJobArgs) -> Result<Exit, CliError> {
     let mut signals = Signals::install()?;
     let mut plan = Plan::new(args, &ids).await?;
     let progress = Progress::new(args.output);
-    let (reports, exit, terminations) = wait(&mut plan, &progress, &mut signals).await;
+    let (mut reports, exit, terminations) = match plan.logs.clone().filter(|_| args.logs) {
+        Some((batch, logs)) => {
+            let ids = plan.ids.clone();
+            let feed = logs::Streaming::new(args.output);
+            let waits = async {
+                let ended = wait(&mut plan, &progress, &mut signals).await;
+                feed.waits_ended();
+                ended
+            };
+            tokio::join!(waits, feed.print(batch, logs, &ids)).0
+        }
+        None => wait(&mut plan, &progress, &mut signals).await,
+    };
+    if let Some((_, logs)) = &plan.logs {
+        logs::add_tails(&mut reports, logs, args.tail_on_failure).await;
+    }
     let mut extra = Map::new();
     if let Some(terminations) = terminations {
         extra.insert("terminations".to_owned(), terminations.json());

@@ -32,6 +32,11 @@ pub(super) struct Plan {
     pub(super) events: Option<Events>,
     /// The client for `--terminate-on-interrupt`.
     pub(super) terminate_with: Option<Client>,
+    /// Batch and CloudWatch Logs clients, for `--logs` and `--tail-on-failure`.
+    pub(super) logs: Option<(
+        waiters_runtime::aws_sdk_batch::Client,
+        aws_sdk_cloudwatchlogs::Client,
+    )>,
 }
 
 impl Plan {
@@ -39,12 +44,17 @@ impl Plan {
     pub(super) async fn new(args: &WaitForJobArgs, ids: &[String]) -> Result<Self, CliError> {
         let ids = check_job_ids(ids)?;
         let model = load_model(args)?;
-        let services: &[Service] = match args.events_queue {
-            Some(_) => &[Service::Batch, Service::Sqs],
-            None => &[Service::Batch],
-        };
-        let aws = AwsConfig::load(&args.aws, services).await?;
+        let mut services = vec![Service::Batch];
+        if args.events_queue.is_some() {
+            services.push(Service::Sqs);
+        }
+        let wants_logs = args.logs || args.tail_on_failure > 0;
+        if wants_logs {
+            services.push(Service::Logs);
+        }
+        let aws = AwsConfig::load(&args.aws, &services).await?;
         let batch = aws.batch();
+        let logs = wants_logs.then(|| (batch.client.clone(), aws.logs()));
         let poller = (!args.poll_per_job).then(|| {
             let builder = JobPoller::builder(&batch.client);
             match args.rate_limit {
@@ -94,6 +104,7 @@ impl Plan {
             poller,
             events,
             terminate_with,
+            logs,
         })
     }
 }

@@ -8,6 +8,9 @@
 
 mod documents;
 mod family;
+mod logs;
+
+pub(crate) use logs::StreamView;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

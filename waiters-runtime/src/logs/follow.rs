@@ -32,6 +32,10 @@ pub struct FollowConfig {
     pub lookback: Duration,
     /// A read of a running stream stops after this many pages and goes on next round.
     pub max_pages: usize,
+    /// Reads to the end of a finished job's streams, `min_interval` apart, before they
+    /// are no longer followed: lines that reach CloudWatch Logs later than that after the
+    /// wait learns of the job's end are not read. At least 1.
+    pub final_reads: usize,
 }
 
 impl Default for FollowConfig {
@@ -41,6 +45,7 @@ impl Default for FollowConfig {
             max_interval: Duration::from_secs(8),
             lookback: Duration::from_secs(10),
             max_pages: 10,
+            final_reads: 2,
         }
     }
 }
@@ -96,6 +101,8 @@ struct Tracked {
     stream: LogStream,
     /// Its job ended: read it to the end once more, then stop.
     finishing: bool,
+    /// Reads to the end still to make before stopping, once finishing.
+    final_reads: usize,
     /// `None` until the stream is first read.
     state: Option<ReadState>,
 }
@@ -148,6 +155,24 @@ pub struct LogFollower {
     interval: Duration,
     /// The newest timestamp read per (region, group).
     newest: HashMap<(Option<String>, String), i64>,
+    /// FilterLogEvents reads that stopped at the page limit or on a throttled page: the
+    /// next round goes on with the same request and token.
+    resume: Vec<Resume>,
+}
+
+/// One FilterLogEvents read: a group's streams (at most 100) from a time.
+struct ChunkRead {
+    key: (Option<String>, String),
+    chunk: Vec<StreamId>,
+    start: Option<i64>,
+}
+
+/// A FilterLogEvents read to go on with.
+struct Resume {
+    key: (Option<String>, String),
+    chunk: Vec<StreamId>,
+    start: Option<i64>,
+    token: String,
 }
 
 impl std::fmt::Debug for LogFollower {
@@ -173,6 +198,7 @@ impl LogFollower {
             next_id: 0,
             interval,
             newest: HashMap::new(),
+            resume: Vec::new(),
         }
     }
 
@@ -185,6 +211,7 @@ impl LogFollower {
             Tracked {
                 stream,
                 finishing: false,
+                final_reads: 0,
                 state: None,
             },
         );
@@ -192,11 +219,14 @@ impl LogFollower {
         id
     }
 
-    /// The stream's job has ended: the next round reads it to its end, then stops
-    /// following it (it is in [`LogRound::finished`]).
+    /// The stream's job has ended: the next round reads it to its end (and
+    /// [`FollowConfig::final_reads`] rounds in all, `min_interval` apart, for lines that
+    /// reach CloudWatch Logs late), then it is no longer followed (it is in
+    /// [`LogRound::finished`]).
     pub fn finish(&mut self, id: StreamId) {
         if let Some(tracked) = self.streams.get_mut(&id) {
             tracked.finishing = true;
+            tracked.final_reads = self.config.final_reads.max(1);
             self.interval = Duration::ZERO;
         }
     }
@@ -227,15 +257,38 @@ impl LogFollower {
         for id in forward {
             more |= self.read_forward(id, &mut round).await;
         }
-        for ((region, group), ids) in self.filter_groups() {
-            let client = self.client_for(region.as_deref());
-            let (joined, missing): (Vec<_>, Vec<_>) =
-                ids.into_iter().partition(|id| !self.is_missing(*id));
-            self.verify(&client, &group, &missing, &mut round).await;
-            for chunk in joined.chunks(STREAMS_PER_CALL) {
+        let mut resumed = std::collections::HashSet::new();
+        for resume in std::mem::take(&mut self.resume) {
+            // A chunk that lost a stream is read afresh: the token belongs to its names.
+            if resume.chunk.iter().all(|id| self.streams.contains_key(id)) {
+                resumed.extend(resume.chunk.iter().copied());
+                let client = self.client_for(resume.key.0.as_deref());
+                let read = ChunkRead {
+                    key: resume.key,
+                    chunk: resume.chunk,
+                    start: resume.start,
+                };
                 more |= self
-                    .read_chunk(&client, (region.clone(), group.clone()), chunk, &mut round)
+                    .read_chunk(&client, read, Some(resume.token), &mut round)
                     .await;
+            }
+        }
+        let lookback = i64::try_from(self.config.lookback.as_millis()).unwrap_or(i64::MAX);
+        for (key, ids) in self.filter_groups() {
+            let client = self.client_for(key.0.as_deref());
+            let (joined, missing): (Vec<_>, Vec<_>) = ids
+                .into_iter()
+                .filter(|id| !resumed.contains(id))
+                .partition(|id| !self.is_missing(*id));
+            self.verify(&client, &key.1, &missing, &mut round).await;
+            for chunk in joined.chunks(STREAMS_PER_CALL) {
+                let start = self.chunk_start(chunk, lookback);
+                let read = ChunkRead {
+                    key: key.clone(),
+                    chunk: chunk.to_vec(),
+                    start,
+                };
+                more |= self.read_chunk(&client, read, None, &mut round).await;
             }
         }
         self.adapt(&round, more);
@@ -243,10 +296,14 @@ impl LogFollower {
     }
 
     fn adapt(&mut self, round: &LogRound, more: bool) {
+        let first_final_read = self
+            .streams
+            .values()
+            .any(|t| t.finishing && t.final_reads == self.config.final_reads.max(1));
         let finishing = self.streams.values().any(|t| t.finishing);
-        self.interval = if more || finishing {
+        self.interval = if round.retried == 0 && (more || first_final_read) {
             Duration::ZERO
-        } else if !round.lines.is_empty() && round.retried == 0 {
+        } else if round.retried == 0 && (finishing || !round.lines.is_empty()) {
             self.config.min_interval
         } else {
             (self.interval * 2).clamp(self.config.min_interval, self.config.max_interval)
@@ -361,11 +418,15 @@ impl LogFollower {
         true
     }
 
-    /// A stream read to its current end: a finishing one is done.
+    /// A stream read to its current end: a finishing one is done after its last final
+    /// read.
     fn finish_read(&mut self, id: StreamId, round: &mut LogRound) -> bool {
-        if self.streams.get(&id).is_some_and(|t| t.finishing) {
-            self.streams.remove(&id);
-            round.finished.push(id);
+        if let Some(tracked) = self.streams.get_mut(&id).filter(|t| t.finishing) {
+            tracked.final_reads = tracked.final_reads.saturating_sub(1);
+            if tracked.final_reads == 0 {
+                self.streams.remove(&id);
+                round.finished.push(id);
+            }
         }
         false
     }
@@ -422,60 +483,74 @@ impl LogFollower {
         }
     }
 
-    /// Reads up to 100 streams of a group with FilterLogEvents; whether it stopped at the
-    /// page limit with more to read.
+    /// Reads up to 100 streams of a group with FilterLogEvents, from `token` when going
+    /// on with an earlier read; whether it stopped at the page limit with more to read.
     async fn read_chunk(
         &mut self,
         client: &Client,
-        key: (Option<String>, String),
-        chunk: &[StreamId],
+        read: ChunkRead,
+        mut token: Option<String>,
         round: &mut LogRound,
     ) -> bool {
         let lookback = i64::try_from(self.config.lookback.as_millis()).unwrap_or(i64::MAX);
-        let start = self.chunk_start(chunk, lookback);
-        let by_name: HashMap<String, StreamId> = chunk
+        let by_name: HashMap<String, StreamId> = read
+            .chunk
             .iter()
             .map(|id| (self.streams[id].stream.stream.clone(), *id))
             .collect();
-        let names: Vec<String> = chunk
+        let names: Vec<String> = read
+            .chunk
             .iter()
             .map(|id| self.streams[id].stream.stream.clone())
             .collect();
-        let finishing = chunk.iter().any(|id| self.streams[id].finishing);
+        let finishing = read.chunk.iter().any(|id| self.streams[id].finishing);
         let max_pages = if finishing {
             usize::MAX
         } else {
             self.config.max_pages
         };
-        let mut token = None;
         for _ in 0..max_pages {
             round.calls += 1;
-            match read::filter(client, &key.1, &names, start, token.as_deref()).await {
+            match read::filter(client, &read.key.1, &names, read.start, token.as_deref()).await {
                 Outcome::Done(page) => {
-                    self.deliver(&key, &by_name, page.events, round);
+                    self.deliver(&read.key, &by_name, page.events, round);
                     token = page.next;
                     if token.is_none() {
-                        self.chunk_read(&key, chunk, lookback, round);
+                        self.chunk_read(&read.key, &read.chunk, lookback, round);
                         return false;
                     }
                 }
                 Outcome::NotFound => {
-                    self.mark_missing(chunk);
+                    self.mark_missing(&read.chunk);
                     return false;
                 }
                 Outcome::Retry => {
                     round.retried += 1;
+                    // The same page is asked for again next round.
+                    self.resume_later(read, token);
                     return false;
                 }
                 Outcome::Fatal(message) => {
-                    for &id in chunk {
+                    for &id in &read.chunk {
                         self.fail(id, "FilterLogEvents", message.clone(), round);
                     }
                     return false;
                 }
             }
         }
+        self.resume_later(read, token);
         true
+    }
+
+    fn resume_later(&mut self, read: ChunkRead, token: Option<String>) {
+        if let Some(token) = token {
+            self.resume.push(Resume {
+                key: read.key,
+                chunk: read.chunk,
+                start: read.start,
+                token,
+            });
+        }
     }
 
     /// Where a chunk's read starts: `lookback` before the oldest stream's mark, from the
@@ -497,6 +572,7 @@ impl LogFollower {
         events: Vec<read::Event>,
         round: &mut LogRound,
     ) {
+        let lookback = i64::try_from(self.config.lookback.as_millis()).unwrap_or(i64::MAX);
         for event in events {
             let Some(&id) = event.stream.as_ref().and_then(|s| by_name.get(s)) else {
                 continue;
@@ -508,6 +584,13 @@ impl LogFollower {
             else {
                 continue;
             };
+            // Read before and its id forgotten (a chunk with a stream read less far starts
+            // earlier).
+            if f.mark
+                .is_some_and(|mark| event.timestamp < mark.saturating_sub(lookback))
+            {
+                continue;
+            }
             // Without an id (not CloudWatch Logs' behaviour) the timestamp and text stand in.
             let event_id = event
                 .id
@@ -579,4 +662,49 @@ fn line(stream: StreamId, event: read::Event) -> LogLine {
         ingestion_time: event.ingestion_time,
         message: event.message,
     }
+}
+
+/// The last `count` lines of a stream (at most 10,000), oldest first: what a job printed
+/// before it ended. A stream that does not exist has none; a throttled or failed call is
+/// retried up to three times, `backoff` apart, doubling.
+pub async fn last_lines(
+    client: &Client,
+    stream: &LogStream,
+    count: usize,
+    backoff: Duration,
+) -> Result<Vec<String>, LogReadError> {
+    let limit = i32::try_from(count.clamp(1, 10_000)).unwrap_or(10_000);
+    let client = match &stream.region {
+        Some(region) if client.config().region().map(|r| r.as_ref()) != Some(region.as_str()) => {
+            Client::from_conf(
+                client
+                    .config()
+                    .to_builder()
+                    .region(Region::new(region.clone()))
+                    .build(),
+            )
+        }
+        _ => client.clone(),
+    };
+    let mut delay = backoff;
+    let mut last_error = String::new();
+    for _ in 0..4 {
+        match read::newest(&client, &stream.group, &stream.stream, limit).await {
+            Outcome::Done(events) => return Ok(events.into_iter().map(|e| e.message).collect()),
+            Outcome::NotFound => return Ok(Vec::new()),
+            Outcome::Retry => last_error = "throttled or unavailable, four times".to_owned(),
+            Outcome::Fatal(message) => {
+                last_error = message;
+                break;
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    Err(LogReadError {
+        group: stream.group.clone(),
+        stream: stream.stream.clone(),
+        operation: "GetLogEvents",
+        message: last_error,
+    })
 }

@@ -34,5 +34,6 @@ pub use children::{FindLogsError, expand_job_logs, find_job_logs};
 #[cfg(feature = "logs")]
 pub use follow::{
     FollowConfig, LogFollower, LogLine, LogReadError, LogRound, STREAMS_PER_CALL, StreamId,
+    last_lines,
 };
 pub use location::{DEFAULT_LOG_GROUP, JobLog, LogPart, LogStream, PartLogs, job_logs};

@@ -149,3 +149,36 @@ pub(super) async fn exists(client: &Client, group: &str, stream: &str) -> Outcom
         Outcome::Fatal(message) => Outcome::Fatal(message),
     }
 }
+
+/// The newest `limit` events of a stream (GetLogEvents from its tail).
+pub(super) async fn newest(
+    client: &Client,
+    group: &str,
+    stream: &str,
+    limit: i32,
+) -> Outcome<Vec<Event>> {
+    let request = client
+        .get_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .start_from_head(false)
+        .limit(limit);
+    match outcome(request.send().await) {
+        Outcome::Done(output) => Outcome::Done(
+            output
+                .events()
+                .iter()
+                .map(|e| Event {
+                    stream: None,
+                    id: None,
+                    timestamp: e.timestamp().unwrap_or_default(),
+                    ingestion_time: e.ingestion_time(),
+                    message: e.message().unwrap_or_default().to_owned(),
+                })
+                .collect(),
+        ),
+        Outcome::NotFound => Outcome::NotFound,
+        Outcome::Retry => Outcome::Retry,
+        Outcome::Fatal(message) => Outcome::Fatal(message),
+    }
+}
