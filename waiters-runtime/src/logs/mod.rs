@@ -6,7 +6,7 @@
 //!   ([`PartLogs`]), not an error.
 //! - [`find_job_logs`]: the same, with the children of an array job and the nodes of a
 //!   multi-node job (`ListJobs` with `arrayJobId` / `multiNodeJobId`, every page).
-//! - [`LogFollower`] (feature `logs`): rounds of reads that deliver each line once, also
+//! - `LogFollower` (feature `logs`): rounds of reads that deliver each line once, also
 //!   when calls are throttled, and read a finished job's streams once more to the end.
 //!
 //! ```
