@@ -373,6 +373,11 @@ mod arrays;
 #[path = "e2e_moto/diagnose.rs"]
 mod diagnose;
 
+// Job logs: moto's CloudWatch Logs read by the follower (moto's Batch writes no lines
+// without Docker; the test writes them).
+#[path = "e2e_moto/logs.rs"]
+mod logs;
+
 mod events {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};
