@@ -22,6 +22,7 @@ use waiters_runtime::logs::{
     last_lines,
 };
 
+use super::events::unique;
 use super::{batch_client, create_batch_resources, endpoint, set_moto_use_docker, submit};
 
 fn logs_client() -> LogsClient {
@@ -95,7 +96,9 @@ async fn read(follower: &mut LogFollower, id: StreamId) -> (Vec<LogLine>, bool) 
 async fn moto_logs_follower_reads_every_line_once_to_the_last() {
     set_moto_use_docker(false).await;
     let batch = batch_client();
-    let (queue, definition) = create_batch_resources(&batch, "logs-follow").await;
+    // Names of this run: a second run on the same moto finds the first one's role.
+    let name = unique("logs-follow");
+    let (queue, definition) = create_batch_resources(&batch, &name).await;
     let job_id = submit(&batch, &queue, &definition).await;
     let described = batch
         .describe_jobs()
@@ -118,7 +121,7 @@ async fn moto_logs_follower_reads_every_line_once_to_the_last() {
         stream,
         LogStream {
             group: DEFAULT_LOG_GROUP.to_owned(),
-            stream: format!("logs-follow-definition/default/{job_id}"),
+            stream: format!("{name}-definition/default/{job_id}"),
             region: None,
         }
     );
