@@ -382,8 +382,10 @@ fn a_capacity_shortage_is_reported_and_waited_out() {
         "--stuck-after",
         "0",
         "--fail-if-stuck",
+        // Real time: long enough for the job to reach RUNNABLE and be diagnosed on a
+        // loaded machine (3 s was not, once).
         "--max-wait",
-        "3",
+        "10",
     ];
     let output = local.waiters(&args).output().expect("runs");
     // Not stuck for good: the wait goes on until --max-wait.
