@@ -1,13 +1,12 @@
 //! Where a job's logs are: `job_logs` on JobDetails decoded by the SDK from Batch's JSON,
 //! and `find_job_logs` with array children and nodes listed by ListJobs, every page.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_batch::config::Region;
-use aws_sdk_batch::config::retry::RetryConfig;
+use aws_sdk_batch::Client;
 use aws_sdk_batch::types::JobDetail;
-use aws_sdk_batch::{Client, Config};
-use aws_smithy_http_client::test_util::infallible_client_fn;
 use serde_json::{Value, json};
 use waiters_runtime::logs::{
     DEFAULT_LOG_GROUP, FindLogsError, JobLog, LogPart, LogStream, PartLogs, find_job_logs, job_logs,
@@ -31,15 +30,7 @@ impl FakeBatch {
 
     fn client(&self) -> Client {
         let fake = self.clone();
-        let http = infallible_client_fn(move |request: http::Request<_>| fake.answer(request));
-        Client::from_conf(
-            Config::builder()
-                .with_test_defaults()
-                .region(Region::new("us-east-1"))
-                .retry_config(RetryConfig::disabled())
-                .http_client(http)
-                .build(),
-        )
+        common::fake_client(move |request| fake.answer(request))
     }
 
     fn answer(

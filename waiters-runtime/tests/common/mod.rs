@@ -48,15 +48,7 @@ impl FakeBatch {
 
     pub fn client(&self) -> Client {
         let fake = self.clone();
-        let http = infallible_client_fn(move |request: http::Request<_>| fake.answer(request));
-        Client::from_conf(
-            Config::builder()
-                .with_test_defaults()
-                .region(Region::new("us-east-1"))
-                .retry_config(RetryConfig::disabled())
-                .http_client(http)
-                .build(),
-        )
+        fake_client(move |request| fake.answer(request))
     }
 
     fn answer(
@@ -177,4 +169,23 @@ pub fn job_json(id: &str, status: &str) -> Value {
         job["attempts"] = vec![attempt; attempts].into();
     }
     job
+}
+
+/// A real SDK client (test defaults, us-east-1, no retries) whose every request `answer`
+/// answers.
+pub fn fake_client(
+    answer: impl Fn(http::Request<aws_smithy_types::body::SdkBody>) -> http::Response<String>
+    + Send
+    + Sync
+    + 'static,
+) -> Client {
+    let http = infallible_client_fn(move |request: http::Request<_>| answer(request));
+    Client::from_conf(
+        Config::builder()
+            .with_test_defaults()
+            .region(Region::new("us-east-1"))
+            .retry_config(RetryConfig::disabled())
+            .http_client(http)
+            .build(),
+    )
 }
