@@ -4,8 +4,13 @@
 
 mod common;
 
-use common::{Local, fast_model, json_stdout, stderr, stdout, temp_dir};
+use common::{
+    Local, fast_model, json_stdout, output_within, spawn_waiters, stderr, stdout, temp_dir,
+    wait_until,
+};
 use serde_json::Value;
+use std::io::Write;
+use std::time::Duration;
 
 const JOBS: usize = 300;
 /// Hourly phases to move a job from SUBMITTED to SUCCEEDED.
@@ -21,47 +26,68 @@ fn assert_exit(output: &std::process::Output, code: i32) {
     );
 }
 
-/// Submits `n` jobs that run in real time, 150 ms a phase: RUNNING 600 ms after
-/// submission and SUCCEEDED (or FAILED, for every tenth) 150 ms later.
-fn submit_live_jobs(local: &Local, n: usize) -> Vec<(String, &'static str)> {
+/// Submits `n` jobs that stay SUBMITTED until the test moves the endpoint's clock; every
+/// tenth then FAILS, the others SUCCEED.
+fn submit_jobs(local: &Local, n: usize) -> Vec<(String, &'static str)> {
     (0..n)
         .map(|i| {
             let outcome = if i % 10 == 3 { "FAILED" } else { "SUCCEEDED" };
-            let id = local.submit(&[("local:phaseMillis", "300"), ("local:outcome", outcome)]);
+            let id = local.submit(&[("local:outcome", outcome)]);
             (id, outcome)
         })
         .collect()
 }
 
-/// `wait-for-job - --output json` with `ids` on standard input: its JSON and the
+/// `wait-for-job - --output json` with `ids` on standard input, the jobs finishing while
+/// it waits: once the endpoint has answered `first_calls` DescribeJobs requests (the wait
+/// has seen the jobs SUBMITTED), the test finishes every job. Returns the JSON and the
 /// DescribeJobs calls the endpoint received.
-fn wait_for(local: &Local, ids: &[String], extra: &[&str]) -> (Value, u64) {
+fn wait_for(local: &Local, ids: &[String], first_calls: u64, extra: &[&str]) -> (Value, u64) {
     let dir = temp_dir("many-jobs");
     // Polling delays of 1-2 s (the model's 0.05 s with Airflow's jitter).
     let model = fast_model(&dir, 0.05);
     local.server.reset_counters();
+    let endpoint = local.server.endpoint_url();
     let mut args = vec![
         "wait-for-job",
         "-",
         "--delay",
         "0",
         "--max-wait",
-        "60",
+        "300",
         "--model",
         model.to_str().expect("UTF-8 path"),
         "--output",
         "json",
+        "--endpoint-url",
+        &endpoint,
+        "--region",
+        "us-east-1",
     ];
     args.extend(extra);
-    let output = local
-        .waiters(&args)
-        .write_stdin(ids.join("\n"))
-        .output()
-        .expect("runs");
+    let mut child = spawn_waiters(&args, &[]);
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(ids.join("\n").as_bytes())
+        .expect("ids written");
+    drop(stdin);
+    // An explicit signal from the endpoint, not a guess at how fast the process polls.
+    wait_until(
+        "the wait's first DescribeJobs calls",
+        Duration::from_secs(120),
+        || local.describe_jobs_requests() >= first_calls,
+    );
+    let seen_submitted = local.describe_jobs_requests();
+    local.advance_phases(FINISHED);
+    let output = output_within(child, Duration::from_secs(300));
     assert_exit(&output, 1);
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
     let calls = local.server.counters().describe_jobs;
     assert_eq!(calls.served(), calls.requests, "no faults: {calls:?}");
+    assert!(
+        calls.requests > seen_submitted,
+        "the wait asked again after the jobs finished: {calls:?}"
+    );
     (json_stdout(&output), calls.requests)
 }
 
@@ -85,9 +111,10 @@ fn assert_every_job_right(result: &Value, jobs: &[(String, &str)]) {
 #[test]
 fn three_hundred_jobs_from_stdin_share_few_calls() {
     let local = Local::start();
-    let jobs = submit_live_jobs(&local, JOBS);
+    let jobs = submit_jobs(&local, JOBS);
     let ids: Vec<String> = jobs.iter().map(|(id, _)| id.clone()).collect();
-    let (shared, calls) = wait_for(&local, &ids, &[]);
+    // One round asks every job: ceil(300 / 100) calls.
+    let (shared, calls) = wait_for(&local, &ids, JOBS.div_ceil(100) as u64, &[]);
     assert_every_job_right(&shared, &jobs);
     let poller = &shared["poller"];
     println!("shared poller: {calls} DescribeJobs calls for {JOBS} jobs: {poller}");
@@ -101,11 +128,11 @@ fn three_hundred_jobs_from_stdin_share_few_calls() {
             .is_some_and(|n| n <= 100),
         "{poller}"
     );
-    assert!(calls <= 90, "{calls} calls");
+    assert!(calls <= 30, "{calls} calls, more than ten rounds of three");
 
-    let jobs = submit_live_jobs(&local, JOBS);
+    let jobs = submit_jobs(&local, JOBS);
     let ids: Vec<String> = jobs.iter().map(|(id, _)| id.clone()).collect();
-    let (alone, per_job_calls) = wait_for(&local, &ids, &["--poll-per-job"]);
+    let (alone, per_job_calls) = wait_for(&local, &ids, JOBS as u64, &["--poll-per-job"]);
     assert_every_job_right(&alone, &jobs);
     println!("--poll-per-job: {per_job_calls} DescribeJobs calls for {JOBS} jobs");
     assert!(alone.get("poller").is_none(), "{alone}");
