@@ -1,5 +1,6 @@
 //! The quickstart: a real `wait_for_job` through `aws-sdk-batch`, over HTTP, against the
-//! local Batch endpoint started in this process.
+//! local Batch endpoint started in this process, with the job's log lines read from the
+//! same endpoint's CloudWatch Logs API while it runs.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -7,17 +8,26 @@
 
 use std::time::Duration;
 
-use waiters_local::{JobProfile, LocalBatch};
+use aws_sdk_batch::Client;
+use aws_sdk_batch::types::ContainerOverrides;
+use aws_sdk_cloudwatchlogs::config::{Credentials, Region};
+use tokio::sync::watch;
+use waiters_local::{JobPhase, JobProfile, LocalBatch, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
 use waiters_runtime::engine::Attempt;
+use waiters_runtime::logs::{FollowConfig, LogFollower, StreamId, find_job_logs};
 use waiters_runtime::operation::DescribeJobsSdkError;
 use waiters_runtime::response::DescribeJobsResponse;
 use waiters_runtime::{BatchWaiters, JobWaitOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A local Batch endpoint on 127.0.0.1 (ephemeral port): jobs run for 8 seconds.
+    // A local Batch endpoint on 127.0.0.1 (ephemeral port): jobs take a second in each
+    // of SUBMITTED, PENDING, RUNNABLE and STARTING, then run for 6 seconds.
+    let profile = JobProfile::default()
+        .with_every_phase(Duration::from_secs(1))
+        .with_phase_duration(JobPhase::Running, Duration::from_secs(6));
     let server = LocalBatch::builder()
-        .default_profile(JobProfile::succeeding_after(Duration::from_secs(8)))
+        .default_profile(profile)
         .start()
         .await?;
     println!("local Batch endpoint at {}", server.endpoint_url());
@@ -28,6 +38,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .job_name("quickstart")
         .job_queue("default")
         .job_definition("hello-world:1")
+        // The endpoint turns each `echo` into a log line, spread over the run.
+        .container_overrides(
+            ContainerOverrides::builder()
+                .command("sh")
+                .command("-c")
+                .command("echo loading data; echo step 1 of 2; echo step 2 of 2; echo done")
+                .build(),
+        )
         .send()
         .await?;
     let job_id = submitted
@@ -35,6 +53,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("SubmitJob returned no jobId")?
         .to_owned();
     println!("submitted job {job_id}");
+
+    // Its log lines, printed while the wait goes on; `ended` tells the reader the job ended.
+    let (ended, job_ended) = watch::channel(false);
+    let reader = tokio::spawn(print_log_lines(
+        client.clone(),
+        logs_client(&server),
+        job_id.clone(),
+        job_ended,
+    ));
 
     // The bundled model polls JobComplete every 300 s, right for real Batch jobs; this one
     // takes seconds, so start from the default config and poll every 2 s instead.
@@ -81,9 +108,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             },
         )
-        .await?;
+        .await;
+    // The reader reads the job's stream to its end, then stops.
+    ended.send_replace(true);
+    let lines = reader.await??;
+    let job = job?;
 
-    println!("job finished:");
+    println!("job finished ({lines} log lines):");
     println!("  id:            {}", job.job_id().unwrap_or("?"));
     println!("  name:          {}", job.job_name().unwrap_or("?"));
     println!(
@@ -101,4 +132,75 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     server.shutdown().await;
     Ok(())
+}
+
+/// A CloudWatch Logs client for the local endpoint: the URL that serves Batch serves the
+/// Logs API for its jobs too.
+fn logs_client(server: &LocalBatch) -> aws_sdk_cloudwatchlogs::Client {
+    let credentials = Credentials::new(
+        TEST_ACCESS_KEY_ID,
+        TEST_SECRET_ACCESS_KEY,
+        None,
+        None,
+        "waiters-local",
+    );
+    aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::Config::builder()
+            .region(Region::new(server.region().to_owned()))
+            .credentials_provider(credentials)
+            .endpoint_url(server.endpoint_url())
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .build(),
+    )
+}
+
+/// Prints the job's log lines as they arrive: looks up its stream every second until the
+/// container has one, follows it, and once `ended` says the job ended reads it to the end,
+/// so that the last lines arrive too. Returns how many lines it printed.
+async fn print_log_lines(
+    batch: Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    job_id: String,
+    mut ended: watch::Receiver<bool>,
+) -> Result<usize, waiters_runtime::logs::FindLogsError> {
+    let mut follower = LogFollower::new(logs, FollowConfig::default());
+    let mut stream: Option<StreamId> = None;
+    let mut finishing = false;
+    let mut printed = 0;
+    loop {
+        let job_ended = *ended.borrow_and_update();
+        if stream.is_none() {
+            let found = find_job_logs(&batch, &job_id).await?;
+            stream = found
+                .iter()
+                .find_map(|log| log.stream())
+                .map(|s| follower.watch(s.clone()));
+        }
+        if job_ended && !finishing {
+            finishing = true;
+            if let Some(id) = stream {
+                follower.finish(id);
+            }
+        }
+        let round = follower.round().await;
+        for line in &round.lines {
+            println!("  log | {}", line.message);
+        }
+        printed += round.lines.len();
+        for (_, error) in &round.failed {
+            println!("  log | cannot read: {error}");
+        }
+        if finishing && follower.is_empty() {
+            return Ok(printed);
+        }
+        let pause = if stream.is_some() {
+            follower.interval()
+        } else {
+            Duration::from_secs(1)
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = ended.changed() => {}
+        }
+    }
 }

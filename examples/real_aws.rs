@@ -4,13 +4,13 @@
 //! instance role). Either submit a job and wait for it:
 //!
 //! ```sh
-//! cargo run --example real_aws -- submit JOB_QUEUE JOB_DEFINITION
+//! cargo run -p waiters-examples --features real-aws --example real_aws -- submit JOB_QUEUE JOB_DEFINITION
 //! ```
 //!
 //! or wait for a job that is already running:
 //!
 //! ```sh
-//! cargo run --example real_aws -- wait JOB_ID
+//! cargo run -p waiters-examples --features real-aws --example real_aws -- wait JOB_ID
 //! ```
 
 use std::time::Duration;

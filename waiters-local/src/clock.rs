@@ -53,6 +53,7 @@ impl ServerClock {
     /// Completes after the next [`advance`](Self::advance) (or at once if one happened
     /// since the last call): a task sleeping until a server time must wake up then,
     /// as tokio's timers know nothing of the manual offset.
+    #[cfg(feature = "eventbridge")]
     pub(crate) async fn advanced(&self) {
         self.advanced.notified().await;
     }

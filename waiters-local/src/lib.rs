@@ -225,6 +225,7 @@ mod log_schedule;
 mod logs;
 mod operation;
 mod profile;
+#[cfg(feature = "eventbridge")]
 mod publisher;
 mod resources;
 mod server;

@@ -31,6 +31,7 @@ use crate::ids::{ArnContext, IdGenerator};
 use crate::jobs::JobStore;
 use crate::operation::Operation;
 use crate::profile::JobProfile;
+#[cfg(feature = "eventbridge")]
 use crate::publisher::EventPublisher;
 use crate::resources::ResourceStore;
 use crate::wire::{ApiError, DropConnection, json_response};
@@ -59,6 +60,7 @@ pub enum LocalBatchError {
 }
 
 /// Where job state events go, if anywhere.
+#[cfg(feature = "eventbridge")]
 #[derive(Clone, Debug)]
 enum EventTarget {
     Endpoint(String),
@@ -74,6 +76,7 @@ pub struct LocalBatchBuilder {
     region: String,
     account_id: String,
     seed: u64,
+    #[cfg(feature = "eventbridge")]
     events: Option<EventTarget>,
 }
 
@@ -90,6 +93,7 @@ impl Default for LocalBatchBuilder {
             region: "us-east-1".to_owned(),
             account_id: "123456789012".to_owned(),
             seed: 0x5eed,
+            #[cfg(feature = "eventbridge")]
             events: None,
         }
     }
@@ -143,14 +147,16 @@ impl LocalBatchBuilder {
     /// document at that moment as `Detail`. There is no event for the initial
     /// `SUBMITTED`. The client speaks plain HTTP and signs with the test credentials
     /// in the server's region; [`eventbridge_client`](Self::eventbridge_client) takes
-    /// any client instead.
+    /// any client instead. Needs the `eventbridge` feature (on by default).
+    #[cfg(feature = "eventbridge")]
     pub fn eventbridge(mut self, endpoint_url: impl Into<String>) -> Self {
         self.events = Some(EventTarget::Endpoint(endpoint_url.into()));
         self
     }
 
     /// Publishes job status changes (as [`eventbridge`](Self::eventbridge) says) with
-    /// this client.
+    /// this client. Needs the `eventbridge` feature (on by default).
+    #[cfg(feature = "eventbridge")]
     pub fn eventbridge_client(mut self, client: aws_sdk_eventbridge::Client) -> Self {
         self.events = Some(EventTarget::Client(client));
         self
@@ -182,6 +188,7 @@ impl LocalBatchBuilder {
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let task = runtime.spawn(accept_loop(listener, router(Arc::clone(&app)), shutdown_rx));
         info!(%local_addr, "waiters-local listening");
+        #[cfg(feature = "eventbridge")]
         let publisher = self.events.map(|target| {
             let publisher = match target {
                 EventTarget::Endpoint(url) => {
@@ -194,6 +201,8 @@ impl LocalBatchBuilder {
             let task = runtime.spawn(crate::publisher::run(Arc::clone(&app), publisher, stopped));
             (stop, task)
         });
+        #[cfg(not(feature = "eventbridge"))]
+        let publisher = None;
         Ok(LocalBatch {
             app,
             local_addr,

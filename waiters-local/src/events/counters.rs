@@ -64,6 +64,7 @@ impl EventCounterSet {
         }
     }
 
+    #[cfg(any(feature = "eventbridge", test))]
     pub(crate) fn add(&self, count: EventCount, n: u64) {
         self.slot(count).fetch_add(n, Ordering::Relaxed);
     }

@@ -145,6 +145,7 @@ impl EventFaults {
     }
 
     /// Decides the fault (if any) for one event.
+    #[cfg(any(feature = "eventbridge", test))]
     pub(crate) fn decide(&self) -> Option<EventFaultKind> {
         let now = self.clock.now();
         let mut rules = self.lock();

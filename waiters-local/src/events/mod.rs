@@ -13,8 +13,10 @@ mod faults;
 
 use tokio::sync::Notify;
 
+#[cfg(feature = "eventbridge")]
+pub(crate) use counters::EventCount;
+pub(crate) use counters::EventCounterSet;
 pub use counters::EventCounters;
-pub(crate) use counters::{EventCount, EventCounterSet};
 pub use faults::{EventFaultKind, EventFaultRule, EventFaults};
 
 /// `Source` of every event, as Batch sends it.
@@ -22,6 +24,7 @@ pub const EVENT_SOURCE: &str = "aws.batch";
 /// `DetailType` of every event, as Batch sends it for jobs.
 pub const EVENT_DETAIL_TYPE: &str = "Batch Job State Change";
 /// `PutEvents` takes at most this many entries per call.
+#[cfg(feature = "eventbridge")]
 pub(crate) const MAX_ENTRIES_PER_CALL: usize = 10;
 
 /// The event side of the server state: what wakes the publisher, its faults and
@@ -50,6 +53,7 @@ impl EventState {
 
     /// Completes after the next [`job_changed`](Self::job_changed), or at once if one
     /// happened since the last call.
+    #[cfg(feature = "eventbridge")]
     pub(crate) async fn changed(&self) {
         self.jobs_changed.notified().await;
     }
