@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use aws_sdk_batch::Client;
-use aws_sdk_batch::types::ContainerOverrides;
+use aws_sdk_batch::types::{ContainerOverrides, JobDetail};
 use aws_sdk_cloudwatchlogs::config::{Credentials, Region};
 use tokio::sync::watch;
 use waiters_local::{JobPhase, JobProfile, LocalBatch, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY};
@@ -76,38 +76,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         max_wait: Some(Duration::from_secs(60)),
         ..JobWaitOptions::default()
     };
-    let started = std::time::Instant::now();
-    let mut last_status = String::new();
     let job = waiters
-        .wait_for_job_with(
-            &job_id,
-            &options,
-            |attempt: &Attempt<'_, DescribeJobsResponse, DescribeJobsSdkError>| {
-                let status = match attempt.response {
-                    Ok(response) => response
-                        .job(&job_id)
-                        .and_then(|j| j.status())
-                        .map_or("(not visible yet)".to_owned(), |s| s.as_str().to_owned()),
-                    Err(e) => format!("error: {e}"),
-                };
-                if status != last_status {
-                    println!("  status {status}");
-                    last_status = status.clone();
-                }
-                let verdict = attempt
-                    .matched
-                    .map_or("no acceptor matched".to_owned(), |m| m.state.to_string());
-                let next = attempt.next_poll.map_or("done".to_owned(), |d| {
-                    format!("next poll in {:.1}s", d.as_secs_f64())
-                });
-                println!(
-                    "  [{:>11}] attempt {} at {:>5.1}s: {status} -> {verdict}; {next}",
-                    attempt.waiter,
-                    attempt.number,
-                    started.elapsed().as_secs_f64()
-                );
-            },
-        )
+        .wait_for_job_with(&job_id, &options, progress(&job_id))
         .await;
     // The reader reads the job's stream to its end, then stops.
     ended.send_replace(true);
@@ -115,6 +85,49 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let job = job?;
 
     println!("job finished ({lines} log lines):");
+    print_job(&job);
+    println!(
+        "  DescribeJobs calls served by the endpoint: {}",
+        server.counters().describe_jobs.requests
+    );
+    server.shutdown().await;
+    Ok(())
+}
+
+/// The wait's observer: prints each attempt, and each new status of the job.
+fn progress(
+    job_id: &str,
+) -> impl FnMut(&Attempt<'_, DescribeJobsResponse, DescribeJobsSdkError>) + '_ {
+    let started = std::time::Instant::now();
+    let mut last_status = String::new();
+    move |attempt| {
+        let status = match attempt.response {
+            Ok(response) => response
+                .job(job_id)
+                .and_then(|j| j.status())
+                .map_or("(not visible yet)".to_owned(), |s| s.as_str().to_owned()),
+            Err(e) => format!("error: {e}"),
+        };
+        if status != last_status {
+            println!("  status {status}");
+            last_status = status.clone();
+        }
+        let verdict = attempt
+            .matched
+            .map_or("no acceptor matched".to_owned(), |m| m.state.to_string());
+        let next = attempt.next_poll.map_or("done".to_owned(), |d| {
+            format!("next poll in {:.1}s", d.as_secs_f64())
+        });
+        println!(
+            "  [{:>11}] attempt {} at {:>5.1}s: {status} -> {verdict}; {next}",
+            attempt.waiter,
+            attempt.number,
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+fn print_job(job: &JobDetail) {
     println!("  id:            {}", job.job_id().unwrap_or("?"));
     println!("  name:          {}", job.job_name().unwrap_or("?"));
     println!(
@@ -124,14 +137,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  status reason: {}", job.status_reason().unwrap_or("-"));
     println!(
         "  exit code:     {}",
-        waiters_runtime::job::exit_code(&job).map_or("-".to_owned(), |c| c.to_string())
+        waiters_runtime::job::exit_code(job).map_or("-".to_owned(), |c| c.to_string())
     );
-    println!(
-        "  DescribeJobs calls served by the endpoint: {}",
-        server.counters().describe_jobs.requests
-    );
-    server.shutdown().await;
-    Ok(())
 }
 
 /// A CloudWatch Logs client for the local endpoint: the URL that serves Batch serves the
