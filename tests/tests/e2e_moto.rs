@@ -83,19 +83,25 @@ async fn set_moto_use_docker(use_docker: bool) {
     );
 }
 
-/// Creates a service role, an UNMANAGED compute environment, a queue and a container job
-/// definition, as SubmitJob needs them; returns (queue, job definition).
-async fn create_batch_resources(client: &Client, name: &str) -> (String, String) {
+/// Creates an IAM role that Batch may assume, as a compute environment's service role;
+/// returns its ARN.
+async fn batch_service_role(role_name: &str) -> String {
     let role = iam_client()
         .create_role()
-        .role_name(format!("{name}-batch-service"))
+        .role_name(role_name)
         .assume_role_policy_document(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
         )
         .send()
         .await
         .expect("CreateRole");
-    let role_arn = role.role().map(|r| r.arn().to_owned()).expect("role ARN");
+    role.role().map(|r| r.arn().to_owned()).expect("role ARN")
+}
+
+/// Creates a service role, an UNMANAGED compute environment, a queue and a container job
+/// definition, as SubmitJob needs them; returns (queue, job definition).
+async fn create_batch_resources(client: &Client, name: &str) -> (String, String) {
+    let role_arn = batch_service_role(&format!("{name}-batch-service")).await;
     let environment = client
         .create_compute_environment()
         .compute_environment_name(format!("{name}-ce"))

@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use common::{Local, stderr, stdout, temp_dir};
+use common::{Local, assert_exit, stderr, stdout, temp_dir};
 use serde_json::json;
 use sha1::{Digest, Sha1};
 use waiters_local::TEST_ACCESS_KEY_ID;
@@ -28,16 +28,6 @@ const SSO_ACCESS_KEY: &str = "AKIDFROMSSO";
 const PROCESS_ACCESS_KEY: &str = "AKIDFROMPROCESS";
 /// A token the SSO stand-in refuses, as the portal does a revoked one.
 const REVOKED_TOKEN: &str = "revoked-token";
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 /// A home directory with `~/.aws/config`, and `waiters` run in it with no credentials in
 /// the environment.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Local, fast_model, json_stdout, stderr, stdout, temp_dir};
+use common::{Local, assert_exit, fast_model, json_stdout, stderr, stdout, temp_dir};
 use serde_json::Value;
 use waiters_runtime::aws_sdk_batch::types::{
     CeState, CeType, ComputeEnvironmentOrder, ComputeResource, ContainerOverrides,
@@ -118,16 +118,6 @@ fn stuck_job(
     // SUBMITTED and PENDING last an hour each.
     local.advance_phases(2);
     job.job_id().expect("jobId").to_owned()
-}
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
 }
 
 /// `wait-for-job JOB --stuck-after 0 --fail-if-stuck --output json`: exit 5 and the

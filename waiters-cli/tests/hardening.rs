@@ -10,21 +10,13 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Local, fast_model, json_stdout, stderr, stdout, temp_dir, waiters, write};
+use common::{
+    Local, assert_exit, fast_model, json_stdout, stderr, stdout, temp_dir, waiters, write,
+};
 use serde_json::{Value, json};
 use waiters_local::{
     FaultKind, FaultRule, FaultSchedule, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY,
 };
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 /// One line on stderr containing `needle`, nothing on stdout, exit 2.
 fn assert_usage_error(output: &std::process::Output, needle: &str) {

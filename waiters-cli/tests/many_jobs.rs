@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    Local, fast_model, json_stdout, output_within, spawn_waiters, stderr, stdout, temp_dir,
-    wait_until,
+    Local, assert_exit, fast_model, json_stdout, output_within, spawn_waiters, stderr, stdout,
+    temp_dir, wait_until,
 };
 use serde_json::Value;
 use std::io::Write;
@@ -15,16 +15,6 @@ use std::time::Duration;
 const JOBS: usize = 300;
 /// Hourly phases to move a job from SUBMITTED to SUCCEEDED.
 const FINISHED: u32 = 6;
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 /// Submits `n` jobs that stay SUBMITTED until the test moves the endpoint's clock; every
 /// tenth then FAILS, the others SUCCEED.

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{HOUR, Local, json_stdout, repo_root, stderr, stdout, temp_dir, waiters, write};
+use common::{
+    HOUR, Local, assert_exit, json_stdout, repo_root, stderr, stdout, temp_dir, waiters, write,
+};
 use waiters_local::Operation;
 
 fn airflow_batch() -> String {
@@ -17,16 +19,6 @@ fn airflow_batch() -> String {
 }
 
 const SLOW: [(&str, &str); 1] = [("local:readyMillis", "3600000")];
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 #[test]
 fn airflows_batch_json_validates_and_lists_its_waiters() {

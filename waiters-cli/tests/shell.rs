@@ -3,17 +3,7 @@
 
 mod common;
 
-use common::{repo_root, stderr, stdout, temp_dir, waiters};
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
+use common::{assert_exit, repo_root, stderr, stdout, temp_dir, waiters};
 
 /// `waiters ARGS`, exit 0, its stdout.
 fn run(args: &[&str]) -> String {

@@ -5,21 +5,14 @@
 
 mod common;
 
-use common::{Local, fast_model, json_stdout, repo_root, stderr, stdout, temp_dir, waiters, write};
+use common::{
+    Local, assert_exit, fast_model, json_stdout, repo_root, stderr, stdout, temp_dir, waiters,
+    write,
+};
 use serde_json::Value;
 
 /// Past the five phases: the job has finished.
 const FINISHED: u32 = 6;
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 #[test]
 fn success_text_reports_progress_on_stderr_and_one_line_on_stdout() {

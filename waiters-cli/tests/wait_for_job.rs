@@ -5,20 +5,12 @@
 
 mod common;
 
-use common::{Local, fast_model, json_stdout, stderr, stdout, temp_dir, waiters, write};
+use common::{
+    Local, assert_exit, fast_model, json_stdout, stderr, stdout, temp_dir, waiters, write,
+};
 use serde_json::Value;
 
 const FINISHED: u32 = 6;
-
-fn assert_exit(output: &std::process::Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        stdout(output),
-        stderr(output)
-    );
-}
 
 fn job_entry<'a>(result: &'a Value, id: &str) -> &'a Value {
     result["jobs"]

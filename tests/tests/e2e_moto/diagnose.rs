@@ -7,22 +7,13 @@ use aws_sdk_batch::types::{
 };
 use waiters_runtime::diagnose::{Cause, Facts, analyze, read_queue};
 
-use super::{batch_client, iam_client};
+use super::{batch_client, batch_service_role};
 
 /// Two UNMANAGED compute environments, the first `first_state`, the second DISABLED, and
 /// a queue over both; returns the queue's ARN.
 async fn queue_over_two(name: &str, first_state: CeState) -> String {
     let client = batch_client();
-    let role = iam_client()
-        .create_role()
-        .role_name(format!("{name}-diagnose-service"))
-        .assume_role_policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
-        )
-        .send()
-        .await
-        .expect("CreateRole");
-    let role_arn = role.role().map(|r| r.arn().to_owned()).expect("role ARN");
+    let role_arn = batch_service_role(&format!("{name}-diagnose-service")).await;
     let mut order = Vec::new();
     for (position, (suffix, state)) in [("a", first_state), ("b", CeState::Disabled)]
         .into_iter()

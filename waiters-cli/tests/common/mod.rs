@@ -84,6 +84,17 @@ pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts the process's exit code, showing its stdout and stderr when it differs.
+pub fn assert_exit(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
 /// Parses stdout as exactly one JSON object (nothing before or after it).
 pub fn json_stdout(output: &std::process::Output) -> Value {
     let text = stdout(output);
