@@ -57,14 +57,15 @@ impl JobStateEvent {
     /// [`EventError`] when the body is not JSON or a job state event lacks its job's id
     /// or status.
     pub fn from_envelope(body: &str) -> Result<Option<Self>, EventError> {
-        let envelope: Value =
-            serde_json::from_str(body).map_err(|e| EventError::NotJson(e.to_string()))?;
-        if envelope.get("source").and_then(Value::as_str) != Some("aws.batch")
-            || envelope.get("detail-type").and_then(Value::as_str) != Some("Batch Job State Change")
-        {
+        Self::from_parsed(parse_envelope(body)?)
+    }
+
+    /// [`from_envelope`](Self::from_envelope) on an envelope already parsed.
+    pub(crate) fn from_parsed(mut envelope: Value) -> Result<Option<Self>, EventError> {
+        if !is_batch_event(&envelope, "Batch Job State Change") {
             return Ok(None);
         }
-        let detail = envelope.get("detail").cloned().unwrap_or(Value::Null);
+        let detail = envelope.get_mut("detail").map_or(Value::Null, Value::take);
         if detail.get("jobId").and_then(Value::as_str).is_none() {
             return Err(EventError::Missing("jobId"));
         }
@@ -103,14 +104,27 @@ pub const QUEUE_BLOCKED_DETAIL_TYPE: &str = "Batch Job Queue Blocked";
 /// The id of the job a "Batch Job Queue Blocked" event from `aws.batch` names; `None`
 /// for any other message.
 pub fn queue_blocked_job(body: &str) -> Option<String> {
-    let envelope: Value = serde_json::from_str(body).ok()?;
-    if envelope.get("source").and_then(Value::as_str) != Some("aws.batch")
-        || envelope.get("detail-type").and_then(Value::as_str) != Some(QUEUE_BLOCKED_DETAIL_TYPE)
-    {
+    queue_blocked_job_in(&parse_envelope(body).ok()?)
+}
+
+/// [`queue_blocked_job`] on an envelope already parsed.
+pub(crate) fn queue_blocked_job_in(envelope: &Value) -> Option<String> {
+    if !is_batch_event(envelope, QUEUE_BLOCKED_DETAIL_TYPE) {
         return None;
     }
     let id = envelope.get("detail")?.get("jobId")?.as_str()?;
     Some(id.to_owned())
+}
+
+/// An SQS message body as JSON, so that each kind of event reads the same parse.
+pub(crate) fn parse_envelope(body: &str) -> Result<Value, EventError> {
+    serde_json::from_str(body).map_err(|e| EventError::NotJson(e.to_string()))
+}
+
+/// Whether the envelope is an `aws.batch` event of this `detail-type`.
+fn is_batch_event(envelope: &Value, detail_type: &str) -> bool {
+    envelope.get("source").and_then(Value::as_str) == Some("aws.batch")
+        && envelope.get("detail-type").and_then(Value::as_str) == Some(detail_type)
 }
 
 /// What an event did.

@@ -13,7 +13,9 @@ use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
 
 use crate::error::OperationError;
-use crate::job_event::{DEFAULT_RECONCILE_EVERY, EventOutcome, JobStateEvent, queue_blocked_job};
+use crate::job_event::{
+    DEFAULT_RECONCILE_EVERY, EventOutcome, JobStateEvent, parse_envelope, queue_blocked_job_in,
+};
 use crate::poller::JobPoller;
 
 /// SQS's longest long poll.
@@ -210,13 +212,15 @@ impl EventSource {
     }
 
     async fn apply(&self, body: &str) {
-        if let Some(job_id) = queue_blocked_job(body) {
+        // Parsed once, then read as each kind of event.
+        let envelope = parse_envelope(body);
+        if let Some(job_id) = envelope.as_ref().ok().and_then(queue_blocked_job_in) {
             tracing::debug!(job = %job_id, "job queue blocked event");
             self.stats().queue_blocked += 1;
             self.blocked.insert(job_id);
             return;
         }
-        let event = match JobStateEvent::from_envelope(body) {
+        let event = match envelope.and_then(JobStateEvent::from_parsed) {
             Ok(Some(event)) => event,
             Ok(None) => {
                 self.stats().skipped += 1;
